@@ -1,0 +1,1 @@
+#include "bridge/caps.h"
