@@ -16,10 +16,25 @@ class AdminService final : public ndrelay::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* GetInfo(grpc::CallbackServerContext* ctx,
                                     const ndrelay::v1::GetInfoRequest* req,
                                     ndrelay::v1::GetInfoResponse* resp) override;
+  grpc::ServerUnaryReactor* ListNodes(grpc::CallbackServerContext* ctx,
+                                      const ndrelay::v1::ListNodesRequest* req,
+                                      ndrelay::v1::ListNodesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListCharts(grpc::CallbackServerContext* ctx,
+                                       const ndrelay::v1::ListChartsRequest* req,
+                                       ndrelay::v1::ListChartsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetChart(grpc::CallbackServerContext* ctx,
+                                     const ndrelay::v1::GetChartRequest* req,
+                                     ndrelay::v1::Chart* resp) override;
+  grpc::ServerUnaryReactor* QueryData(grpc::CallbackServerContext* ctx,
+                                      const ndrelay::v1::QueryDataRequest* req,
+                                      ndrelay::v1::QueryDataResponse* resp) override;
+  grpc::ServerUnaryReactor* GetStreamingStatus(
+      grpc::CallbackServerContext* ctx, const ndrelay::v1::GetStreamingStatusRequest* req,
+      ndrelay::v1::GetStreamingStatusResponse* resp) override;
 
  private:
   const RelayInfo& info_;
-  [[maybe_unused]] HostRegistry* registry_;
+  HostRegistry* registry_;
 };
 
 }  // namespace ndrelay::server

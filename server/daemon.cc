@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "asio/post.hpp"
 #include "bridge/caps.h"
 #include "conf/uuid.h"
 #include "grpcpp/grpcpp.h"
@@ -20,6 +21,7 @@ namespace ndrelay::server {
 namespace {
 
 constexpr std::string_view kComponent = "MAIN";
+constexpr int kCleanupEverySeconds = 10;
 
 std::string RandomUuid() {
   unsigned char b[16];
@@ -120,7 +122,10 @@ absl::Status Daemon::Start(const std::string& bind_override) {
   if (listeners_.empty()) {
     return absl::InvalidArgumentError("no listener: [web] bind to is empty");
   }
-  auto grpc = GrpcFrontend::Start(info_, tls_, nullptr);
+  receivers_.config = &config_;
+  receivers_.registry = &registry_;
+  receivers_.info = &info_;
+  auto grpc = GrpcFrontend::Start(info_, tls_, &registry_);
   if (!grpc.ok()) {
     return grpc.status();
   }
@@ -128,6 +133,8 @@ absl::Status Daemon::Start(const std::string& bind_override) {
   for (auto& l : listeners_) {
     l->Start();
   }
+  cleanup_timer_ = std::make_unique<asio::steady_timer>(pool_->Main());
+  ScheduleCleanup();
   pool_->Start();
   started_ = true;
   NDR_LOG_INFO(kComponent, "ndrelay %s started: machine GUID %s, hostname '%s', %d IO threads",
@@ -145,6 +152,7 @@ void Daemon::Stop() {
     l->Close();
   }
   grpc_->StopAccepting();
+  asio::post(pool_->Main(), [this] { cleanup_timer_->cancel(); });
   pool_->Stop();
   grpc_->Shutdown();
   listeners_.clear();
@@ -155,12 +163,28 @@ void Daemon::OnGrpc(int fd, int listener_fd, bool tls, const PeerInfo&) {
   grpc_->HandOff(fd, listener_fd, tls);
 }
 
-void Daemon::OnStream(std::unique_ptr<Stream> s, std::string, const PeerInfo& peer,
+void Daemon::OnStream(std::unique_ptr<Stream> s, std::string head, const PeerInfo& peer,
                       const ListenerConfig& listener) {
-  NDR_LOG_INFO("STREAM", "STREAM [receive from %s] on %s: streaming not available yet, closing",
-               peer.Describe(), listener.address);
-  s->Close();
-  stats_.active--;
+  StartReceiver(std::move(s), std::move(head), peer, listener, receivers_,
+                [this] { stats_.active--; });
+}
+
+void Daemon::ScheduleCleanup() {
+  cleanup_timer_->expires_after(std::chrono::seconds(kCleanupEverySeconds));
+  cleanup_timer_->async_wait([this](const asio::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    size_t n = registry_.Cleanup(now, config_.db.cleanup_ephemeral_hosts_after_s,
+                                 config_.db.cleanup_orphan_hosts_after_s);
+    if (n > 0) {
+      NDR_LOG_INFO(kComponent, "removed %zu disconnected hosts (cleanup rules of [db])", n);
+    }
+    ScheduleCleanup();
+  });
 }
 
 void Daemon::OnHttp(std::unique_ptr<Stream> s, std::string head, const PeerInfo& peer,
@@ -192,6 +216,17 @@ std::string Daemon::InfoJson() {
       "\t\t{ \"guid\": \"%s\", \"hostname\": \"%s\", \"reachable\": true, \"hops\": 0, "
       "\"claim_id\": null, \"node_id\": null }",
       info_.machine_guid, JsonEscape(info_.hostname));
+  for (const auto& h : registry_.Hosts()) {
+    absl::MutexLock l(&h->mu);
+    names.push_back(JsonEscape(h->hostname));
+    absl::StrAppendFormat(
+        &status,
+        ",\n\t\t{ \"guid\": \"%s\", \"hostname\": \"%s\", \"reachable\": %s, \"hops\": %d, "
+        "\"claim_id\": %s, \"node_id\": %s }",
+        h->machine_guid, JsonEscape(h->hostname), h->connected ? "true" : "false", h->hops,
+        h->claim_id.empty() ? "null" : "\"" + JsonEscape(h->claim_id) + "\"",
+        h->node_id.empty() ? "null" : "\"" + JsonEscape(h->node_id) + "\"");
+  }
   std::string buildinfo = "ndrelay|Native HTTPS|TLS Host Verification|Stream Compression|gRPC";
   return absl::StrCat("{\n\t\"version\": \"", info_.version, "\",\n\t\"uid\": \"",
                       info_.machine_guid, "\",\n\t\"mirrored_hosts\": [\n\t\t\"",

@@ -5,11 +5,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "asio/steady_timer.hpp"
 #include "conf/config.h"
 #include "server/grpc_frontend.h"
+#include "server/host_registry.h"
 #include "server/http.h"
 #include "server/io_pool.h"
 #include "server/listener.h"
+#include "server/receiver.h"
 #include "server/relay_info.h"
 #include "server/tls.h"
 
@@ -29,6 +32,7 @@ class Daemon : public ConnectionHandler {
 
   const RelayInfo& info() const { return info_; }
   const MuxStats& mux_stats() const { return stats_; }
+  HostRegistry& registry() { return registry_; }
 
   // ConnectionHandler
   void OnGrpc(int fd, int listener_fd, bool tls, const PeerInfo& peer) override;
@@ -51,6 +55,10 @@ class Daemon : public ConnectionHandler {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unique_ptr<GrpcFrontend> grpc_;
   HttpRouter http_router_;
+  HostRegistry registry_;
+  ReceiverContext receivers_;
+  std::unique_ptr<asio::steady_timer> cleanup_timer_;
+  void ScheduleCleanup();
   bool started_ = false;
 };
 

@@ -1,0 +1,139 @@
+#include "server/db/storage_number.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+
+#include "gtest/gtest.h"
+
+namespace ndrelay::db {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct PackCase {
+  double value;
+  PointFlags flags;
+  StorageNumber packed;
+};
+
+// Bit patterns worked out by hand from the layout in storage_number.h.
+TEST(StorageNumberTest, PacksExactBitPatterns) {
+  const PackCase cases[] = {
+      // 0 is not a gap: only the "not anomalous" bit.
+      {0.0, kPointNone, 0x01000000},
+      {-0.0, kPointNone, 0x01000000},
+      {0.0, kPointReset, 0x03000000},
+      // 1.0 scales up 7 times: mantissa 10,000,000, divide by 10^7.
+      {1.0, kPointNone, 0x39989680},
+      // -1.5: sign bit, mantissa 15,000,000, divide by 10^7.
+      {-1.5, kPointNone, 0xB9E4E1C0},
+      // 123456789 scales down once: mantissa lrint(12345678.9) = 12345679, multiply by 10.
+      {123456789.0, kPointNone, 0x49BC614F},
+      // Gaps.
+      {std::nan(""), kPointNone, kStorageNumberEmpty},
+      {kInf, kPointNone, kStorageNumberEmpty},
+      {-kInf, kPointReset, kStorageNumberEmpty},
+      {5.0, kPointEmpty, kStorageNumberEmpty},
+  };
+  for (const PackCase& c : cases) {
+    SCOPED_TRACE(c.value);
+    EXPECT_EQ(PackStorageNumber(c.value, c.flags), c.packed);
+  }
+}
+
+struct RoundTripCase {
+  double in;
+  double out;  // exactly what Netdata's /api/v1/data shows for it
+};
+
+TEST(StorageNumberTest, RoundTripsLikeNetdata) {
+  const RoundTripCase cases[] = {
+      // Values seen in the real captures (RSET text -> parent JSON).
+      {3.5353540, 3.535354},
+      {92.9292900, 92.92929},
+      {0.5025126, 0.5025126},
+      {100.0, 100.0},
+      // 100/199 and 375/7: 7 significant digits, rounded half to even at the last one.
+      {100.0 / 199.0, 0.5025126},
+      {375.0 / 7.0, 53.57143},
+      {1.0 / 0.995, 1.0050251},
+      // Tiny values keep 7 decimals at most.
+      {1e-8, 0.0},
+      {4e-8, 0.0},
+      {6e-8, 1e-7},
+      {0.123456789, 0.1234568},
+      // Subnormals are stored as an exact zero, not a gap.
+      {1e-310, 0.0},
+      // Large values keep ~7 significant digits.
+      {123456789.0, 123456790.0},
+      {-16777215.0, -16777215.0},
+      {16777216.0, 16777220.0},
+      // Past 0xFFFFFF * 10^7 the base becomes 100.
+      {2e14, 2e14},
+      // Saturation.
+      {1e30, 16777215.0 * 1e14},
+  };
+  for (const RoundTripCase& c : cases) {
+    SCOPED_TRACE(c.in);
+    const double got = UnpackStorageNumber(PackStorageNumber(c.in, kPointNone));
+    EXPECT_NEAR(got, c.out, std::abs(c.out) * 1e-15);
+  }
+}
+
+TEST(StorageNumberTest, FlagsSurviveAndGapsAreNaN) {
+  EXPECT_EQ(StorageNumberFlags(kStorageNumberEmpty), kPointEmpty);
+  EXPECT_TRUE(std::isnan(UnpackStorageNumber(kStorageNumberEmpty)));
+
+  const StorageNumber reset = PackStorageNumber(42.25, kPointReset);
+  EXPECT_EQ(StorageNumberFlags(reset), kPointReset);
+  EXPECT_DOUBLE_EQ(UnpackStorageNumber(reset), 42.25);
+
+  const StorageNumber plain = PackStorageNumber(42.25, kPointNone);
+  EXPECT_EQ(StorageNumberFlags(plain), kPointNone);
+  EXPECT_DOUBLE_EQ(UnpackStorageNumber(plain), 42.25);
+
+  // Zero with the reset flag is still a value, not a gap.
+  const StorageNumber zero = PackStorageNumber(0.0, kPointReset);
+  EXPECT_EQ(StorageNumberFlags(zero), kPointReset);
+  EXPECT_EQ(UnpackStorageNumber(zero), 0.0);
+}
+
+// The documented precision bounds, checked over many magnitudes and both signs.
+TEST(StorageNumberTest, PrecisionBounds) {
+  std::mt19937_64 rng(20221205);
+  std::uniform_real_distribution<double> mantissa(1.0, 10.0);
+  for (int exponent = -12; exponent <= 20; ++exponent) {
+    for (int i = 0; i < 2000; ++i) {
+      const double magnitude = mantissa(rng) * std::pow(10.0, exponent);
+      const double v = (i % 2 == 0) ? magnitude : -magnitude;
+      const double got = UnpackStorageNumber(PackStorageNumber(v, kPointNone));
+      ASSERT_FALSE(std::isnan(got)) << v;
+      const double err = std::abs(got - v);
+      if (magnitude < 0.1677726) {
+        ASSERT_LE(err, 0.5e-7 + 1e-16) << v;
+      } else if (magnitude <= 1.6777215e14) {
+        ASSERT_LE(err / magnitude, 3.0e-7) << v;
+      } else if (magnitude <= 1.6777215e21) {
+        ASSERT_LE(err / magnitude, 3.0e-6) << v;
+      }
+    }
+  }
+}
+
+// The mantissa never spills into the flag bits, whatever the rounding.
+TEST(StorageNumberTest, MantissaStaysInItsBits) {
+  const double edges[] = {16777215.4, 16777215.5, 16777215.6,  1677721.55,   1677725.99,
+                          167772.155, 0.16777215, 0.167772155, 1.6777215e14, 1.67772155e14};
+  for (double v : edges) {
+    SCOPED_TRACE(v);
+    const StorageNumber n = PackStorageNumber(v, kPointNone);
+    EXPECT_EQ(n & kStorageNumberReset, 0u);
+    EXPECT_NE(n & kStorageNumberNotAnomalous, 0u);
+    EXPECT_NEAR(UnpackStorageNumber(n), v, v * 3.0e-6);
+  }
+}
+
+}  // namespace
+}  // namespace ndrelay::db

@@ -1,0 +1,40 @@
+#include "server/db/storage.h"
+
+#include "absl/status/status.h"
+#include "gtest/gtest.h"
+
+namespace ndrelay::db {
+namespace {
+
+TEST(StorageTest, CreatesTheEngineOfEachMode) {
+  auto none = CreateStorageEngine({StorageMode::kNone, 3600});
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ((*none)->mode(), StorageMode::kNone);
+
+  auto ram = CreateStorageEngine({StorageMode::kRam, 600});
+  ASSERT_TRUE(ram.ok()) << ram.status();
+  EXPECT_EQ((*ram)->mode(), StorageMode::kRam);
+  auto dim = (*ram)->CreateDimension({"guid", "system.cpu", "user"}, 1);
+  ASSERT_TRUE(dim.ok());
+  EXPECT_EQ((*dim)->update_every_s(), 1);
+  EXPECT_GE((*ram)->bytes_used(), 600u * 4);
+
+  auto dbengine = CreateStorageEngine({StorageMode::kDbengine, 3600});
+  EXPECT_EQ(dbengine.status().code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST(StorageTest, RejectsEmptyRamHistory) {
+  EXPECT_EQ(CreateStorageEngine({StorageMode::kRam, 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CreateStorageEngine({StorageMode::kRam, -5}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(StorageTest, ModeNames) {
+  EXPECT_EQ(StorageModeName(StorageMode::kNone), "none");
+  EXPECT_EQ(StorageModeName(StorageMode::kRam), "ram");
+  EXPECT_EQ(StorageModeName(StorageMode::kDbengine), "dbengine");
+}
+
+}  // namespace
+}  // namespace ndrelay::db

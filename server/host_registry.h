@@ -1,0 +1,200 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "bridge/legacy_events.h"
+#include "conf/config.h"
+#include "server/db/collector.h"
+#include "server/db/storage.h"
+
+namespace ndrelay::server {
+
+// Transparent hashing for std::string keys looked up by std::string_view (Debian's abseil has
+// its own string_view type, so absl's default transparent hash does not take std::string_view).
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+struct StringViewEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+};
+template <typename V>
+using StringMap = absl::flat_hash_map<std::string, V, StringViewHash, StringViewEq>;
+
+// One dimension of a chart: its definition, its collection slot in the chart's collector and
+// its storage.
+struct Dimension {
+  std::string id;
+  std::string name;
+  bridge::Algorithm algorithm = bridge::Algorithm::kAbsolute;
+  int64_t multiplier = 1;
+  int64_t divisor = 1;
+  uint8_t options = 0;  // bridge::kDim*
+  size_t index = 0;     // in Chart::collector and Chart::dims
+  std::unique_ptr<db::DimensionStore> store;
+};
+
+// Parent-side replication state of one chart (spec §10.6).
+enum class ReplicationState : uint8_t {
+  kIdle,        // connected, no CHART_DEFINITION_END yet
+  kInProgress,  // REPLAY_CHART sent, waiting for REND ... true
+  kFinished,    // live data flows
+};
+std::string_view ReplicationStateName(ReplicationState s);
+
+struct Chart {
+  std::string id;
+  std::string name;
+  std::string title;
+  std::string units;
+  std::string family;
+  std::string context;
+  std::string chart_type;
+  std::string plugin;
+  std::string module;
+  int64_t priority = 1000;
+  int update_every = 1;
+  uint8_t options = 0;  // bridge::kChart*
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<std::pair<std::string, std::string>> pending_labels;  // CLABEL until COMMIT
+  std::vector<std::pair<std::string, double>> variables;
+  std::vector<std::unique_ptr<Dimension>> dims;
+  StringMap<size_t> dim_index;
+  std::vector<Dimension*> dim_slots;  // SLOT:<n> → dimension (NEW children)
+  std::unique_ptr<db::ChartCollector> collector;
+  std::unique_ptr<db::DimensionStoreSink> sink;
+  size_t set_cursor = 0;  // the dimension the next SET most likely names
+
+  // Replication (parent side).
+  ReplicationState replication = ReplicationState::kIdle;
+  int64_t repl_after = 0;  // last request sent
+  int64_t repl_before = 0;
+  int64_t child_first = 0;  // from CHART_DEFINITION_END / REND
+  int64_t child_last = 0;
+  int64_t child_wall = 0;
+  uint64_t repl_requests = 0;
+  bool defined_this_connection = false;
+
+  int64_t first_time_s() const;
+  int64_t last_time_s() const;
+  Dimension* FindDimension(std::string_view id);
+};
+
+// Interface of a live receiver session, so the registry can stop a stale one.
+class ReceiverControl {
+ public:
+  virtual ~ReceiverControl() = default;
+  // Thread-safe: posts the close to the session's own thread.
+  virtual void Kick(std::string reason) = 0;
+};
+
+// One child (or the child of a child): identity, connection details, charts. Every field below
+// `mu` is guarded by it; the receiver holds it while it applies one decoded chunk, readers while
+// they copy out.
+struct Host {
+  const std::string machine_guid;
+  explicit Host(std::string guid) : machine_guid(std::move(guid)) {}
+
+  mutable absl::Mutex mu;
+  std::string hostname;
+  std::string registry_hostname;
+  std::string os;
+  std::string timezone;
+  std::string abbrev_timezone;
+  int32_t utc_offset = 0;
+  int hops = 1;
+  std::string program_name;
+  std::string program_version;
+  std::string api_key;
+  std::string claim_id;
+  std::string node_id;
+  std::vector<std::pair<std::string, std::string>> system_info;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<std::pair<std::string, std::string>> pending_labels;
+  std::vector<std::pair<std::string, double>> variables;
+  conf::ReceiverSettings settings;
+  bool ephemeral = false;
+  std::unique_ptr<db::StorageEngine> engine;
+  StringMap<std::unique_ptr<Chart>> charts;
+  std::vector<Chart*> chart_slots;
+
+  // Connection.
+  bool connected = false;
+  std::string peer;  // "[127.0.0.1]:41234"
+  bool tls = false;
+  uint32_t caps = 0;
+  bool compression = false;
+  int64_t connected_since_s = 0;
+  int64_t disconnected_at_s = 0;
+  std::string last_disconnect_reason;
+  uint64_t connections = 0;
+  std::shared_ptr<ReceiverControl> receiver;
+  uint64_t session_id = 0;
+
+  // Written by the receiver thread without `mu`, read anywhere.
+  std::atomic<uint64_t> bytes_received{0};
+  std::atomic<uint64_t> values_received{0};
+  std::atomic<int64_t> last_data_s{0};
+};
+
+// A row of the streaming status (Netdata's "streaming" function): every connected child and the
+// recently disconnected ones.
+struct StreamingRow {
+  std::string machine_guid;
+  std::string hostname;
+  std::string peer;
+  bool connected = false;
+  int64_t since_s = 0;
+  std::string reason;
+  uint32_t caps = 0;
+  bool compression = false;
+  bool tls = false;
+  int hops = 0;
+};
+
+// All hosts this relay holds, by machine GUID. Thread-safe.
+class HostRegistry {
+ public:
+  HostRegistry() = default;
+  HostRegistry(const HostRegistry&) = delete;
+  HostRegistry& operator=(const HostRegistry&) = delete;
+
+  enum class Attach { kOk, kAlreadyStreaming };
+  // Binds a new receiver session to the host of `guid` (created when new). A live receiver whose
+  // last data is at most `stale_after_s` old keeps the host: kAlreadyStreaming. An older one is
+  // kicked and replaced.
+  Attach AttachReceiver(const std::string& guid, uint64_t session_id,
+                        std::shared_ptr<ReceiverControl> control, int64_t now_s,
+                        int64_t stale_after_s, std::shared_ptr<Host>* out);
+  // The session ends; the host stays (archived) for the cleanup rules.
+  void DetachReceiver(const std::shared_ptr<Host>& host, uint64_t session_id,
+                      const std::string& reason, int64_t now_s);
+
+  std::vector<std::shared_ptr<Host>> Hosts() const;
+  // By machine GUID or hostname.
+  std::shared_ptr<Host> Find(std::string_view guid_or_hostname) const;
+  std::vector<StreamingRow> StreamingStatus() const;
+
+  // Removes disconnected ephemeral hosts after `ephemeral_after_s` (0 = never) and any
+  // disconnected host after `orphan_after_s` (0 = never). Returns how many went.
+  size_t Cleanup(int64_t now_s, int64_t ephemeral_after_s, int64_t orphan_after_s);
+
+ private:
+  mutable absl::Mutex mu_;
+  StringMap<std::shared_ptr<Host>> hosts_ ABSL_GUARDED_BY(mu_);
+  std::deque<StreamingRow> recent_ ABSL_GUARDED_BY(mu_);  // recent disconnects, newest first
+};
+
+// How many recent disconnections GetStreamingStatus remembers.
+constexpr size_t kMaxRecentDisconnects = 256;
+
+}  // namespace ndrelay::server
