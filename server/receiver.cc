@@ -216,10 +216,8 @@ class ReceiverSession : public bridge::LegacyEvents,
       host_->charts.emplace(c->id, std::move(c));
     } else {
       chart = it->second.get();
-      if (chart->update_every != update_every ||
-          ((chart->options & bridge::kChartStoreFirst) != 0) != store_first) {
-        chart->collector->Redefine(cc, *chart->sink);
-      }
+      // A chart defined again (every reconnect) resynchronises its clock, as Netdata does.
+      chart->collector->Redefine(cc, *chart->sink);
     }
     std::string_view name = e.name;
     if (name == "NULL" || name == "(NULL)" || name == e.id) {

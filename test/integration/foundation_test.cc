@@ -6,6 +6,8 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
@@ -31,7 +33,7 @@ std::string NodeClient() {
   return absl::StrCat("node ", testutil::SourceDir(), "/test/integration/node/reflect_call.js ");
 }
 
-absl::StatusOr<v1::GetInfoResponse> GetInfo(const std::string& address,
+absl::StatusOr<v1::GetInfoResponse> CallGetInfo(const std::string& address,
                                             std::shared_ptr<grpc::ChannelCredentials> creds) {
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
@@ -69,7 +71,7 @@ class FoundationTest : public ::testing::Test {
 TEST_F(FoundationTest, GetInfoOverH2cAndTlsOnTheSamePort) {
   auto relay = StartRelay("");
   ASSERT_TRUE(relay->ok());
-  auto plain = GetInfo(relay->address(), grpc::InsecureChannelCredentials());
+  auto plain = CallGetInfo(relay->address(), grpc::InsecureChannelCredentials());
   ASSERT_TRUE(plain.ok()) << plain.status() << relay->Log();
   EXPECT_EQ(plain->version(), "v0.1.0");
   EXPECT_EQ(plain->hostname(), "ndrelay-test");
@@ -83,7 +85,7 @@ TEST_F(FoundationTest, GetInfoOverH2cAndTlsOnTheSamePort) {
 
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = cert_.cert_pem;
-  auto tls = GetInfo(relay->address(), grpc::SslCredentials(ssl));
+  auto tls = CallGetInfo(relay->address(), grpc::SslCredentials(ssl));
   ASSERT_TRUE(tls.ok()) << tls.status() << relay->Log();
   EXPECT_EQ(tls->machine_guid(), plain->machine_guid());
 }
