@@ -7,15 +7,13 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "test/testutil/captures.h"
 
 namespace ndrelay::bridge {
 namespace {
 
 // Real Netdata 1.37.1 captures; NDRELAY_CAPTURES overrides the location.
-std::filesystem::path CapturesDir() {
-  const char* env = std::getenv("NDRELAY_CAPTURES");
-  return env != nullptr ? env : "/work/shared/netdata-peer/captures";
-}
+std::filesystem::path CapturesDir() { return ndrelay::testutil::CapturesDir(); }
 
 bool ReadFile(const std::filesystem::path& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);

@@ -15,6 +15,7 @@
 #include "bridge/caps.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test/testutil/captures.h"
 
 namespace ndrelay::bridge {
 namespace {
@@ -209,10 +210,7 @@ void Decode(Decoded* r, std::string_view text, const LegacyDecoderOptions& optio
   }
 }
 
-std::string CapturesDir() {
-  const char* env = std::getenv("NDRELAY_CAPTURES_DIR");
-  return env != nullptr ? env : "/work/shared/netdata-peer/captures";
-}
+std::string CapturesDir() { return ndrelay::testutil::CapturesDir().string(); }
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);

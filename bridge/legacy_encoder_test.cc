@@ -16,6 +16,7 @@
 #include "bridge/tokenizer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test/testutil/captures.h"
 
 namespace ndrelay::bridge {
 namespace {
@@ -611,10 +612,7 @@ TEST(LegacyEncoderTest, RoundTripV2AndReplicationEveryDialect) {
 
 // ---- real Netdata 1.37.1 traffic ----
 
-std::string CapturesDir() {
-  const char* env = std::getenv("NDRELAY_CAPTURES_DIR");
-  return env != nullptr ? env : "/work/shared/netdata-peer/captures";
-}
+std::string CapturesDir() { return ndrelay::testutil::CapturesDir().string(); }
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);

@@ -11,14 +11,12 @@
 #include "bridge/caps.h"
 #include "conf/uuid.h"
 #include "gtest/gtest.h"
+#include "test/testutil/captures.h"
 
 namespace ndrelay::bridge {
 namespace {
 
-std::filesystem::path CapturesDir() {
-  const char* env = std::getenv("NDRELAY_CAPTURES");
-  return env != nullptr ? env : "/work/shared/netdata-peer/captures";
-}
+std::filesystem::path CapturesDir() { return ndrelay::testutil::CapturesDir(); }
 
 bool ReadFile(const std::filesystem::path& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);

@@ -8,6 +8,13 @@ start=$(date +%s)
 
 bash tools/check_deps.sh
 
+# Protocol tests replay the real Netdata captures from ../shared; without them they would skip.
+captures=${NDRELAY_SHARED_DIR:-$(cd .. && pwd)/shared}/netdata-peer/captures
+if [ ! -f "$captures/INDEX.md" ]; then
+  echo "test.sh: real Netdata captures not found at $captures (shared/ must sit beside the checkout)"
+  exit 1
+fi
+
 echo "== format check"
 bad=$(git ls-files '*.h' '*.cc' | xargs -r clang-format --dry-run -Werror 2>&1 | grep -c "error:" || true)
 if [ "$bad" != "0" ]; then
