@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "conf/destination.h"
 #include "conf/strings.h"
+#include "conf/value_parse.h"
 
 namespace ndrelay::conf {
 namespace {
@@ -15,14 +16,6 @@ constexpr AclName kAclNames[] = {
     {"dashboard", kAclDashboard},   {"registry", kAclRegistry},   {"badges", kAclBadges},
     {"management", kAclManagement}, {"streaming", kAclStreaming}, {"netdata.conf", kAclNetdataConf},
 };
-
-bool IsListSeparator(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' || c == ',';
-}
-
-absl::Status EntryError(std::string_view what, std::string_view entry) {
-  return absl::InvalidArgumentError(Cat(what, " '", entry, "'"));
-}
 
 void Warn(std::vector<std::string>* warnings, std::string_view what, std::string_view entry) {
   if (warnings != nullptr) {
@@ -181,20 +174,11 @@ absl::StatusOr<bool> ParseOne(std::string_view entry, uint16_t default_port, Bin
 absl::StatusOr<std::vector<BindTo>> ParseBindTo(std::string_view list, uint16_t default_port,
                                                 std::vector<std::string>* warnings) {
   std::vector<BindTo> out;
-  size_t i = 0;
-  while (i < list.size()) {
-    while (i < list.size() && IsListSeparator(list[i])) {
-      ++i;
-    }
-    const size_t begin = i;
-    while (i < list.size() && !IsListSeparator(list[i])) {
-      ++i;
-    }
-    if (begin == i) {
-      break;
-    }
+  for (const ListEntry& entry : SplitList(list)) {
+    const size_t begin = entry.begin;
+    const size_t i = entry.end;
     BindTo b;
-    absl::StatusOr<bool> keep = ParseOne(list.substr(begin, i - begin), default_port, &b, warnings);
+    absl::StatusOr<bool> keep = ParseOne(entry.text, default_port, &b, warnings);
     if (!keep.ok()) {
       return keep.status();
     }

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "conf/strings.h"
+#include "conf/value_parse.h"
 
 namespace ndrelay::conf {
 namespace {
@@ -15,14 +16,6 @@ namespace {
 // getservbyname_r needs a scratch buffer; /etc/services lines are short.
 constexpr size_t kServiceLookupBufferBytes = 4096;
 constexpr std::string_view kSslSuffix = ":SSL";
-
-bool IsListSeparator(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' || c == ',';
-}
-
-absl::Status EntryError(std::string_view what, std::string_view entry) {
-  return absl::InvalidArgumentError(Cat(what, " '", entry, "'"));
-}
 
 absl::StatusOr<Destination> ParseOne(std::string_view entry, uint16_t default_port) {
   Destination d;
@@ -140,19 +133,10 @@ absl::StatusOr<std::vector<Destination>> ParseDestinations(std::string_view list
   std::vector<Destination> out;
   // OLD (1.37) cut point: the first ":SSL" anywhere in the whole string.
   const size_t old_cut = list.find(kSslSuffix);
-  size_t i = 0;
-  while (i < list.size()) {
-    while (i < list.size() && IsListSeparator(list[i])) {
-      ++i;
-    }
-    const size_t begin = i;
-    while (i < list.size() && !IsListSeparator(list[i])) {
-      ++i;
-    }
-    if (begin == i) {
-      break;
-    }
-    absl::StatusOr<Destination> d = ParseOne(list.substr(begin, i - begin), default_port);
+  for (const ListEntry& entry : SplitList(list)) {
+    const size_t begin = entry.begin;
+    const size_t i = entry.end;
+    absl::StatusOr<Destination> d = ParseOne(entry.text, default_port);
     if (!d.ok()) {
       return d.status();
     }

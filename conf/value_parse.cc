@@ -240,4 +240,29 @@ std::vector<std::string> ParseCompressionOrder(std::string_view text,
   return out;
 }
 
+std::vector<ListEntry> SplitList(std::string_view list) {
+  const auto is_separator = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' || c == ',';
+  };
+  std::vector<ListEntry> out;
+  size_t i = 0;
+  while (i < list.size()) {
+    while (i < list.size() && is_separator(list[i])) {
+      ++i;
+    }
+    const size_t begin = i;
+    while (i < list.size() && !is_separator(list[i])) {
+      ++i;
+    }
+    if (begin < i) {
+      out.push_back({list.substr(begin, i - begin), begin, i});
+    }
+  }
+  return out;
+}
+
+absl::Status EntryError(std::string_view what, std::string_view entry) {
+  return absl::InvalidArgumentError(Cat(what, " '", entry, "'"));
+}
+
 }  // namespace ndrelay::conf

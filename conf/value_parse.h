@@ -45,4 +45,16 @@ std::vector<std::string> ParseCompressionOrder(std::string_view text,
 // "zstd lz4 brotli gzip".
 const std::vector<std::string>& DefaultCompressionOrder();
 
+// An entry of a `bind to` / `destination` style list (separated by white space or commas):
+// its text and its [begin, end) offsets in the list.
+struct ListEntry {
+  std::string_view text;
+  size_t begin = 0;
+  size_t end = 0;
+};
+std::vector<ListEntry> SplitList(std::string_view list);
+
+// "<what> '<entry>'" as an InvalidArgument error.
+absl::Status EntryError(std::string_view what, std::string_view entry);
+
 }  // namespace ndrelay::conf
