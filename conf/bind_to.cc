@@ -175,8 +175,6 @@ absl::StatusOr<std::vector<BindTo>> ParseBindTo(std::string_view list, uint16_t 
                                                 std::vector<std::string>* warnings) {
   std::vector<BindTo> out;
   for (const ListEntry& entry : SplitList(list)) {
-    const size_t begin = entry.begin;
-    const size_t i = entry.end;
     BindTo b;
     absl::StatusOr<bool> keep = ParseOne(entry.text, default_port, &b, warnings);
     if (!keep.ok()) {
