@@ -942,9 +942,12 @@ class ReceiverSession : public bridge::LegacyEvents,
       host_->last_data_s.store(NowS(), std::memory_order_relaxed);
     }
     if (!ok) {
-      std::string why = !fatal_reason_.empty()
-                            ? absl::StrCat(fatal_reason_, " at line ", decoder_->line_number())
-                            : protocol_error_;
+      // Netdata closes on these too; the log names the host, the chart in scope and the line.
+      std::string why =
+          !fatal_reason_.empty()
+              ? absl::StrCat(fatal_reason_, chart_ ? " (chart '" + chart_->id + "')" : "", ", ",
+                             std::string(decoder_->status().message()))
+              : protocol_error_;
       if (why.empty()) {
         why = std::string(decoder_->status().message());
       }
