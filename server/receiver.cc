@@ -551,8 +551,9 @@ class ReceiverSession : public bridge::LegacyEvents,
   }
   void OnProtocolError(const bridge::ProtocolError& e) override {
     ctx_.stats.protocol_errors++;
-    protocol_error_ = absl::StrFormat("protocol error at line %d (%s): %s: '%s'", e.line_number,
-                                      std::string(bridge::KeywordName(e.keyword)),
+    const std::string keyword(bridge::KeywordName(e.keyword));
+    protocol_error_ = absl::StrFormat("protocol error at line %d%s: %s: '%s'", e.line_number,
+                                      keyword.empty() ? "" : " (" + keyword + ")",
                                       std::string(e.reason), std::string(e.line));
   }
 
