@@ -1,9 +1,11 @@
 // End-to-end tests of the foundation: the real ndrelay binary on one loopback port serving
 // gRPC (h2c and TLS, with reflection), HTTP(S) JSON, the STREAM route, and refusing the rest.
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -34,7 +36,7 @@ std::string NodeClient() {
 }
 
 absl::StatusOr<v1::GetInfoResponse> CallGetInfo(const std::string& address,
-                                            std::shared_ptr<grpc::ChannelCredentials> creds) {
+                                                std::shared_ptr<grpc::ChannelCredentials> creds) {
   grpc::ChannelArguments args;
   args.SetSslTargetNameOverride("localhost");
   auto channel = grpc::CreateCustomChannel(address, creds, args);
@@ -281,6 +283,38 @@ TEST_F(FoundationTest, ForcedTlsRefusesPlaintextStreamAndHttp) {
             0)
       << out;
   EXPECT_TRUE(absl::StrContains(out, "Stream Compression"));
+}
+
+TEST_F(FoundationTest, UnixSocketListenerServesHttpGrpcAndStream) {
+  const std::string sock = certs_.path() + "/ndrelay.sock";
+  auto relay = StartRelay(" unix:" + sock);
+  ASSERT_TRUE(relay->ok());
+  std::string out;
+  ASSERT_EQ(
+      RunCommand("curl -sS --max-time 10 --unix-socket " + sock + " http://localhost/api/v1/info",
+                 &out),
+      0)
+      << out << relay->Log();
+  EXPECT_TRUE(absl::StrContains(out, "Stream Compression")) << out;
+  auto info = CallGetInfo("unix:" + sock, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(info.ok()) << info.status() << relay->Log();
+  ASSERT_EQ(info->listeners_size(), 2);
+  EXPECT_EQ(info->listeners(1).kind(), v1::Listener::KIND_UNIX);
+  EXPECT_EQ(info->listeners(1).address(), "unix:" + sock);
+  EXPECT_TRUE(absl::StrContains(relay->Log(), "listening on unix:" + sock)) << relay->Log();
+
+  // A Netdata child over the unix socket reaches the bridge (no TLS there, everything allowed).
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock.c_str());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "STREAM key=11111111-2222-3333-4444-555555555555&hostname=u&machine_guid="
+                      "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee&ver=16376 HTTP/1.1\r\n\r\n"));
+  EXPECT_EQ(ReadAll(fd, std::chrono::milliseconds(800)),
+            "Hit me baby, push them over with the version=16320");
+  close(fd);
 }
 
 TEST(CheckConfigTest, AcceptsTheShippedConfigAndRejectsAFloppyMemoryMode) {
