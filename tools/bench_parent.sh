@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# bench_parent.sh: the same synthetic Netdata child load (tools/ndrelay-load) against
+#   (a) ndrelay (ram mode, lz4, history 3600 s, and again with a small history), and
+#   (b) a real Netdata 1.37.1 parent (shared/netdata-peer/start-netdata, ram mode),
+# measuring each parent's CPU seconds (utime+stime of its whole process tree, from /proc) and
+# its RSS (VmRSS, summed over the tree) before and during the load. Prints a markdown table and,
+# with --write-doc, puts it into docs/BENCHMARKS.md between the bench markers.
+#
+# usage: tools/bench_parent.sh [BUILD_DIR] [--quick] [--write-doc] [--skip-netdata] [--keep]
+#   BUILD_DIR       holds tools/ndrelay-load and server/ndrelay (default: <repo>/build); this
+#                   script builds nothing
+#   --quick         a small, short load (smoke test, ~1 min)
+#   --write-doc     replace the results block of docs/BENCHMARKS.md
+#   --skip-netdata  only ndrelay
+#   --keep          keep the work directory (logs, configs, raw reports)
+# environment: NDRELAY_SHARED_DIR (default <repo>/../shared), BENCH_CHILDREN (20),
+#   BENCH_CHARTS (50), BENCH_DIMS (20), BENCH_DURATION (60), BENCH_MULTIPLIER (10),
+#   BENCH_MULT_DURATION (30), BENCH_SMALL_HISTORY (60)
+#
+# Loopback only. Every process it starts is stopped by PID on exit (trap).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD=""
+QUICK=0
+WRITE_DOC=0
+SKIP_NETDATA=0
+KEEP=0
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1 ;;
+    --write-doc) WRITE_DOC=1 ;;
+    --skip-netdata) SKIP_NETDATA=1 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -*) echo "bench_parent.sh: unknown option $a" >&2; exit 2 ;;
+    *) BUILD="$a" ;;
+  esac
+done
+BUILD="$(cd "${BUILD:-$REPO/build}" && pwd)"
+SHARED="${NDRELAY_SHARED_DIR:-$REPO/../shared}"
+LOAD="$BUILD/tools/ndrelay-load"
+NDRELAY="$BUILD/server/ndrelay"
+START_ND="$SHARED/netdata-peer/start-netdata"
+STOP_ND="$SHARED/netdata-peer/stop-netdata"
+REFLECT="$REPO/test/integration/node/reflect_call.js"
+KEY="11111111-2222-3333-4444-555555555555"
+
+CHILDREN="${BENCH_CHILDREN:-20}"
+CHARTS="${BENCH_CHARTS:-50}"
+DIMS="${BENCH_DIMS:-20}"
+DURATION="${BENCH_DURATION:-60}"
+MULT="${BENCH_MULTIPLIER:-10}"
+MULT_DURATION="${BENCH_MULT_DURATION:-30}"
+SMALL_HISTORY="${BENCH_SMALL_HISTORY:-60}"
+IDLE_SECONDS=5
+if [ "$QUICK" = 1 ]; then
+  CHILDREN=4; CHARTS=10; DIMS=10; DURATION=8; MULT=10; MULT_DURATION=5; IDLE_SECONDS=2
+fi
+
+die() { echo "bench_parent.sh: $*" >&2; exit 1; }
+[ -x "$LOAD" ] || die "$LOAD not found (build the ndrelay-load target first)"
+[ -x "$NDRELAY" ] || die "$NDRELAY not found (build the ndrelay target first)"
+if [ "$SKIP_NETDATA" = 0 ]; then
+  [ -x "$START_ND" ] || die "$START_ND not found (set NDRELAY_SHARED_DIR)"
+  [ -x /usr/sbin/netdata ] || die "/usr/sbin/netdata not installed (apt-get install netdata-core)"
+fi
+command -v python3 >/dev/null || die "python3 needed"
+
+WORK="$(mktemp -d /tmp/ndrelay-bench.XXXXXX)"
+RESULTS="$WORK/results.txt"
+: > "$RESULTS"
+NDRELAY_PID=""
+ND_STATE=""
+cleanup() {
+  local rc=$?
+  if [ -n "$NDRELAY_PID" ] && kill -0 "$NDRELAY_PID" 2>/dev/null; then
+    kill -TERM "$NDRELAY_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$NDRELAY_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$NDRELAY_PID" 2>/dev/null || true
+  fi
+  if [ -n "$ND_STATE" ]; then "$STOP_ND" "$ND_STATE" >/dev/null 2>&1 || true; fi
+  if [ "$KEEP" = 1 ] || [ $rc -ne 0 ]; then
+    echo "bench_parent.sh: work directory kept: $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+CLK_TCK="$(getconf CLK_TCK)"
+
+# ---- /proc helpers --------------------------------------------------------------------------
+tree_pids() {  # $1 and all its descendants
+  local p=$1 t
+  echo "$p"
+  for t in /proc/"$p"/task/*/children; do
+    [ -r "$t" ] || continue
+    # shellcheck disable=SC2013  # the file is one line of space-separated PIDs
+    for c in $(cat "$t" 2>/dev/null); do tree_pids "$c"; done
+  done
+}
+tree_ticks() {  # utime+stime of the tree, plus cutime+cstime (children already reaped), in ticks
+  local sum=0 p f
+  for p in $(tree_pids "$1"); do
+    f="$(cat /proc/"$p"/stat 2>/dev/null)" || continue
+    f="${f##*) }"  # fields from 3 on (comm may hold spaces)
+    # shellcheck disable=SC2086
+    set -- $f
+    sum=$(( sum + ${12} + ${13} + ${14} + ${15} ))
+  done
+  echo "$sum"
+}
+tree_rss_kb() {
+  local sum=0 p v
+  for p in $(tree_pids "$1"); do
+    v="$(awk '/^VmRSS:/{print $2}' /proc/"$p"/status 2>/dev/null)" || continue
+    sum=$(( sum + ${v:-0} ))
+  done
+  echo "$sum"
+}
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+ticks_to_s() { python3 -c "print(f'{$1/$CLK_TCK:.2f}')"; }
+
+# ---- parents ----------------------------------------------------------------------------------
+PARENT_PID=""
+PARENT_PORT=""
+start_ndrelay() {  # $1 = history seconds, $2 = dir
+  local h=$1 d=$2
+  mkdir -p "$d/etc"
+  cat > "$d/etc/netdata.conf" <<EOF
+[global]
+    hostname = ndrelay-bench
+    memory mode = ram
+    history = $h
+[db]
+    mode = ram
+    retention = $h
+[web]
+    bind to = 127.0.0.1:0
+[directories]
+    lib = $d/lib
+    cache = $d/cache
+    log = $d/log
+[registry]
+    netdata unique id file = $d/lib/registry/netdata.public.unique.id
+[health]
+    enabled = no
+EOF
+  cat > "$d/etc/stream.conf" <<EOF
+[$KEY]
+    type = api
+    enabled = yes
+    allow from = *
+    default memory mode = ram
+    default history = $h
+    health enabled by default = no
+    enable compression = yes
+    enable replication = yes
+EOF
+  "$NDRELAY" --config-dir "$d/etc" --port-file "$d/ports" --log-level warning > "$d/ndrelay.log" 2>&1 &
+  NDRELAY_PID=$!
+  for _ in $(seq 100); do [ -s "$d/ports" ] && break; sleep 0.1; done
+  [ -s "$d/ports" ] || die "ndrelay did not start: $(tail -5 "$d/ndrelay.log")"
+  PARENT_PID=$NDRELAY_PID
+  PARENT_PORT="$(head -1 "$d/ports" | sed 's/.*://')"
+}
+stop_ndrelay() {
+  kill -TERM "$NDRELAY_PID" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$NDRELAY_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$NDRELAY_PID" 2>/dev/null || true
+  wait "$NDRELAY_PID" 2>/dev/null || true
+  NDRELAY_PID=""
+}
+start_netdata() {  # $1 = dir
+  ND_STATE=$1
+  PARENT_PORT="$(free_port)"
+  # Its own collectors off: we measure ingestion, not the parent's own monitoring.
+  "$START_ND" "$ND_STATE" --port "$PARENT_PORT" --hostname netdata-bench \
+    --guid 00000000-0000-0000-0000-0000000000be --accept-key "$KEY" --memory-mode ram \
+    --history 3600 --internal-stats no --disable-internal proc --disable-internal diskspace \
+    --disable-internal timex --disable-internal idlejitter --fresh > "$ND_STATE.start.txt"
+  PARENT_PID="$(sed -n 's/^PID=//p' "$ND_STATE.start.txt")"
+  [ -n "$PARENT_PID" ] || die "netdata did not start: $(cat "$ND_STATE.start.txt")"
+}
+stop_netdata() {
+  "$STOP_ND" "$ND_STATE" > /dev/null 2>&1 || true
+  ND_STATE=""
+}
+
+# ---- verification -----------------------------------------------------------------------------
+verify_ndrelay() {  # $1 = dir; prints "nodes=N values_received=V storage_bytes=B rows=R"
+  local d=$1
+  if [ ! -f "$REFLECT" ] || ! command -v node >/dev/null; then
+    echo "nodes=0 values_received=0 storage_bytes=0 rows=0 verify=skipped(no-node)"
+    return
+  fi
+  (cd "$(dirname "$REFLECT")" && node "$REFLECT" "127.0.0.1:$PARENT_PORT" call \
+     ndrelay.v1.Admin/ListNodes '{}') > "$d/listnodes.json" 2>/dev/null || echo '{}' > "$d/listnodes.json"
+  (cd "$(dirname "$REFLECT")" && node "$REFLECT" "127.0.0.1:$PARENT_PORT" call \
+     ndrelay.v1.Admin/QueryData '{"node":"bench-0001","chart":"ndload.c0001","after":-3600}') \
+     > "$d/querydata.json" 2>/dev/null || echo '{}' > "$d/querydata.json"
+  python3 - "$d/listnodes.json" "$d/querydata.json" <<'EOF2'
+import json, sys
+def load(p):
+    try:
+        return json.load(open(p))
+    except Exception:
+        return {}
+d, q = load(sys.argv[1]), load(sys.argv[2])
+ns = [n for n in d.get('nodes', []) if n.get('hostname', '').startswith('bench-')]
+v = sum(int(n.get('values_received', 0)) for n in ns)
+b = sum(int(n.get('storage_bytes', 0)) for n in ns)
+rows = [r for r in q.get('rows', []) if not all(f & 1 for f in r.get('flags', [1]))]
+print(f"nodes={len(ns)} values_received={v} storage_bytes={b} rows={len(rows)}")
+EOF2
+}
+verify_netdata() {  # $1 = dir; prints "nodes=N ... rows=R"
+  local d=$1
+  curl -s -m 10 "http://127.0.0.1:$PARENT_PORT/api/v1/info" > "$d/info.json" || true
+  curl -s -m 10 "http://127.0.0.1:$PARENT_PORT/host/bench-0001/api/v1/data?chart=ndload.c0001&after=-3600&format=json&options=nonzero" \
+    > "$d/data.json" || true
+  python3 - "$d/info.json" "$d/data.json" <<'EOF2'
+import json, sys
+def load(p):
+    try:
+        return json.load(open(p))
+    except Exception:
+        return {}
+d, q = load(sys.argv[1]), load(sys.argv[2])
+ns = [h for h in d.get('mirrored_hosts', []) if h.startswith('bench-')]
+res = q.get('result') if isinstance(q.get('result'), dict) else q
+rows = res.get('data', []) if isinstance(res, dict) else []
+rows = [r for r in rows if any(v not in (None, 0) for v in r[1:])]
+print(f"nodes={len(ns)} values_received=na storage_bytes=na rows={len(rows)}")
+EOF2
+}
+
+# ---- one measured run -------------------------------------------------------------------------
+# $1 label, $2 parent kind (ndrelay|netdata), $3 history, $4 rate multiplier, $5 duration,
+# $6 protocol
+run_one() {
+  local label=$1 kind=$2 hist=$3 mult=$4 dur=$5 proto=$6
+  local dir="$WORK/$label"
+  mkdir -p "$dir"
+  echo "== $label: $kind history=$hist x$mult ${dur}s $proto" >&2
+  if [ "$kind" = ndrelay ]; then start_ndrelay "$hist" "$dir/parent"; else start_netdata "$dir/parent"; fi
+  sleep 1
+  local rss_base t0 t1 idle
+  rss_base="$(tree_rss_kb "$PARENT_PID")"
+  t0="$(tree_ticks "$PARENT_PID")"; sleep "$IDLE_SECONDS"; t1="$(tree_ticks "$PARENT_PID")"
+  idle=$(( t1 - t0 ))  # ticks per IDLE_SECONDS
+  local cmd=("$LOAD" --parent "127.0.0.1:$PARENT_PORT" --children "$CHILDREN" --charts "$CHARTS"
+             --dims "$DIMS" --update-every 1 --compression yes --protocol "$proto"
+             --duration "$dur" --rate-multiplier "$mult" --api-key "$KEY"
+             --hostname-prefix bench --seed 1)
+  echo "${cmd[*]//$BUILD\//}" > "$dir/command.txt"
+  local before after rss_load=0 rss_peak=0 r gen_pid
+  before="$(tree_ticks "$PARENT_PID")"
+  local t_start_ms t_ms
+  t_start_ms=$(( ${EPOCHREALTIME/./} / 1000 ))
+  "${cmd[@]}" > "$dir/load.txt" 2> "$dir/load.err" &
+  gen_pid=$!
+  while kill -0 "$gen_pid" 2>/dev/null; do
+    r="$(tree_rss_kb "$PARENT_PID")"
+    t_ms=$(( ${EPOCHREALTIME/./} / 1000 - t_start_ms ))
+    # "Under load": the last sample while every child still streams (before the drain).
+    if [ "$t_ms" -lt $(( dur * 1000 - 500 )) ]; then rss_load=$r; fi
+    if [ "$r" -gt "$rss_peak" ]; then rss_peak=$r; fi
+    sleep 1
+  done
+  wait "$gen_pid" || true
+  # Let the parent finish what is still in its socket buffers: wait until its CPU use is back
+  # to the idle rate (at most 30 s).
+  local prev cur settle=0
+  prev="$(tree_ticks "$PARENT_PID")"
+  while [ "$settle" -lt 60 ]; do
+    sleep 0.5; settle=$((settle + 1))
+    cur="$(tree_ticks "$PARENT_PID")"
+    if [ $(( (cur - prev) * 2 * IDLE_SECONDS )) -le $(( idle + 2 * IDLE_SECONDS )) ]; then break; fi
+    prev=$cur
+  done
+  after="$(tree_ticks "$PARENT_PID")"
+  local rss_end verify
+  rss_end="$(tree_rss_kb "$PARENT_PID")"
+  if [ "$kind" = ndrelay ]; then verify="$(verify_ndrelay "$dir")"; else verify="$(verify_netdata "$dir")"; fi
+  if [ "$kind" = ndrelay ]; then stop_ndrelay; else stop_netdata; fi
+  echo "label=$label kind=$kind history=$hist mult=$mult duration=$dur protocol=$proto" \
+       "clk_tck=$CLK_TCK idle_ticks=$idle idle_seconds=$IDLE_SECONDS cpu_ticks=$(( after - before ))" \
+       "settle_half_seconds=$settle rss_base_kb=$rss_base rss_load_kb=$rss_load" \
+       "rss_peak_kb=$rss_peak rss_end_kb=$rss_end $verify $(sed 's/^/gen_/; s/ / gen_/g' "$dir/load.txt")" \
+       >> "$RESULTS"
+  tail -1 "$RESULTS" | tr ' ' '\n' |
+    grep -E '^(cpu_ticks|rss_load_kb|gen_samples_sent|gen_errors|values_received|nodes|rows)=' |
+    tr '\n' ' ' >&2 || true
+  echo >&2
+}
+
+# ---- the runs (alternating parents spreads out noise from other load on the machine) ---------
+run_one ndrelay-1x ndrelay 3600 1 "$DURATION" v1
+[ "$SKIP_NETDATA" = 1 ] || run_one netdata-1x netdata 3600 1 "$DURATION" v1
+run_one ndrelay-x"$MULT" ndrelay 3600 "$MULT" "$MULT_DURATION" v1
+[ "$SKIP_NETDATA" = 1 ] || run_one netdata-x"$MULT" netdata 3600 "$MULT" "$MULT_DURATION" v1
+run_one ndrelay-h"$SMALL_HISTORY"-1x ndrelay "$SMALL_HISTORY" 1 "$DURATION" v1
+run_one ndrelay-v2-x"$MULT" ndrelay 3600 "$MULT" "$MULT_DURATION" v2
+
+# ---- report -----------------------------------------------------------------------------------
+MACHINE="$(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+KERNEL="$(uname -r)"
+NDVER="$(/usr/sbin/netdata -v 2>/dev/null | head -1 || echo netdata)"
+DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$RESULTS" "$MACHINE" "$KERNEL" "$NDVER" "$DATE" "$LOADAVG" "$WORK" \
+  > "$WORK/results.md" <<'EOF'
+import sys
+path, machine, kernel, ndver, date, loadavg, work = sys.argv[1:8]
+runs = []
+for line in open(path):
+    kv = dict(p.split('=', 1) for p in line.split() if '=' in p)
+    runs.append(kv)
+
+def f(x, nd=0):
+    return f"{x:,.{nd}f}"
+
+rows = []
+by = {}
+for r in runs:
+    tck = int(r['clk_tck'])
+    cpu = int(r['cpu_ticks']) / tck
+    idle_rate = int(r['idle_ticks']) / tck / int(r['idle_seconds'])
+    samples = int(r['gen_samples_sent'])
+    metrics = int(r['gen_metrics'])
+    elapsed = float(r['gen_elapsed_s'])
+    hist = int(r['history'])
+    rss_base = int(r['rss_base_kb']) * 1024
+    rss_load = int(r['rss_load_kb']) * 1024
+    per_metric = (rss_load - rss_base) / metrics if metrics else 0
+    ring = hist * 4  # ndrelay ram: history/update_every points x 4 bytes (update_every = 1)
+    if r['kind'] == 'netdata':
+        ring = 4096 * 4 if hist == 3600 else hist * 4  # 1.37 rounds 3600 up to 4096 entries
+    spc = samples / cpu if cpu > 0 else float('inf')
+    r.update(cpu=cpu, idle_rate=idle_rate, samples=samples, spc=spc, per_metric=per_metric,
+             ring=ring, beyond=per_metric - ring, elapsed=elapsed)
+    by[r['label']] = r
+
+print(f"Machine: {machine}; kernel {kernel}; {ndver}; run {date}; load average at the end "
+      f"{loadavg} (the machine is shared with other engineers' builds and tests).\n")
+print("| run | parent | dialect | samples sent | parent CPU s | samples / CPU-s | idle CPU %"
+      " | RSS before MiB | RSS under load MiB | RSS / metric B | ring B / metric |"
+      " beyond ring B / metric | generator CPU % | check |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for r in runs:
+    parent = ('ndrelay' if r['kind'] == 'ndrelay' else 'Netdata 1.37.1') + \
+        f" (ram, history {r['history']} s)"
+    if r['kind'] == 'ndrelay':
+        check = (f"ListNodes: {r['nodes']} nodes, values_received {int(r['values_received']):,}"
+                 f"; QueryData rows {r['rows']}")
+    else:
+        check = f"/api/v1/info: {r['nodes']} mirrored bench hosts; /api/v1/data rows {r['rows']}"
+    errs = int(r['gen_errors'])
+    if errs:
+        check += f"; generator errors {errs}"
+    print(f"| {r['label']} | {parent} | {r['gen_dialect']} | {f(r['samples'])} | {r['cpu']:.2f} | "
+          f"{f(r['spc'])} | {100 * r['idle_rate']:.1f} | {int(r['rss_base_kb']) / 1024:.1f} | "
+          f"{int(r['rss_load_kb']) / 1024:.1f} | {f(r['per_metric'])} | {f(r['ring'])} | "
+          f"{f(r['beyond'])} | {float(r['gen_cpu_pct']):.1f} | {check} |")
+print()
+for mode in sorted({l.split('-')[-1] for l in by if l.startswith('netdata-')}):
+    a, b = by.get(f'ndrelay-{mode}'), by.get(f'netdata-{mode}')
+    if a and b and b['spc'] > 0:
+        print(f"* samples per CPU-second, ndrelay / Netdata, {mode}: **{a['spc'] / b['spc']:.1f}x** "
+              f"({f(a['spc'])} vs {f(b['spc'])}; target >= 20x)")
+for l, r in by.items():
+    if r['kind'] == 'ndrelay' and r['gen_dialect'] == 'v1' and l.endswith('-1x'):
+        print(f"* {l}: RSS per metric {f(r['per_metric'])} B, minus the {f(r['ring'])} B ring "
+              f"(history {r['history']} s x 4 B) = **{f(r['beyond'])} B beyond history** "
+              f"(target <= 1024 B)")
+print("\nRaw per-run data: one key=value line per run (`results.txt` in the work directory, "
+      "kept with `--keep`; `--write-doc` also pastes it below).")
+EOF
+
+cat "$WORK/results.md"
+cp "$RESULTS" "$WORK/results.raw.txt"
+if [ "$WRITE_DOC" = 1 ]; then
+  DOC="$REPO/docs/BENCHMARKS.md"
+  [ -f "$DOC" ] || printf '# Benchmarks\n\n<!-- bench:begin -->\n<!-- bench:end -->\n' > "$DOC"
+  grep -q '<!-- bench:begin -->' "$DOC" || printf '\n<!-- bench:begin -->\n<!-- bench:end -->\n' >> "$DOC"
+  python3 - "$DOC" "$WORK/results.md" "$RESULTS" <<'EOF'
+import sys
+doc, res, raw = sys.argv[1:4]
+text = open(doc).read()
+block = open(res).read().strip()
+raw_lines = open(raw).read().strip()
+b, e = '<!-- bench:begin -->', '<!-- bench:end -->'
+i, j = text.index(b) + len(b), text.index(e)
+new = ("\n" + block + "\n\n<details><summary>raw results</summary>\n\n```\n" + raw_lines +
+       "\n```\n</details>\n")
+open(doc, 'w').write(text[:i] + new + text[j:])
+EOF
+  echo "bench_parent.sh: wrote $DOC" >&2
+fi
