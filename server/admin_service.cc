@@ -40,20 +40,6 @@ grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, grpc::Status 
   return reactor;
 }
 
-std::string_view AlgorithmText(bridge::Algorithm a) {
-  switch (a) {
-    case bridge::Algorithm::kAbsolute:
-      return "absolute";
-    case bridge::Algorithm::kIncremental:
-      return "incremental";
-    case bridge::Algorithm::kPercentageOfAbsoluteRow:
-      return "percentage-of-absolute-row";
-    case bridge::Algorithm::kPercentageOfIncrementalRow:
-      return "percentage-of-incremental-row";
-  }
-  return "absolute";
-}
-
 std::string_view HealthText(conf::HealthMode m) {
   switch (m) {
     case conf::HealthMode::kAuto:
@@ -99,18 +85,19 @@ void FillChart(const Chart& c, bool with_dimensions, ndrelay::v1::Chart* out) {
     return;
   }
   for (const auto& d : c.dims) {
+    const db::DimensionDefinition& def = c.collector->definition(d.index);
     auto* o = out->add_dimensions();
-    o->set_id(d->id);
-    o->set_name(d->name);
-    o->set_algorithm(std::string(AlgorithmText(d->algorithm)));
-    o->set_multiplier(d->multiplier);
-    o->set_divisor(d->divisor);
-    o->set_obsolete(d->options & bridge::kDimObsolete);
-    o->set_hidden(d->options & bridge::kDimHidden);
-    o->set_noreset(d->options & bridge::kDimNoReset);
-    if (d->store && d->store->first_time_s() > 0) {
-      SetSeconds(d->store->first_time_s(), o->mutable_first_entry());
-      SetSeconds(d->store->last_time_s(), o->mutable_last_entry());
+    o->set_id(d.id);
+    o->set_name(d.display_name());
+    o->set_algorithm(std::string(db::AlgorithmName(def.algorithm)));
+    o->set_multiplier(def.multiplier);
+    o->set_divisor(def.divisor);
+    o->set_obsolete(d.options & bridge::kDimObsolete);
+    o->set_hidden(d.options & bridge::kDimHidden);
+    o->set_noreset(d.options & bridge::kDimNoReset);
+    if (d.store && d.store->first_time_s() > 0) {
+      SetSeconds(d.store->first_time_s(), o->mutable_first_entry());
+      SetSeconds(d.store->last_time_s(), o->mutable_last_entry());
     }
   }
 }
@@ -356,17 +343,17 @@ grpc::ServerUnaryReactor* AdminService::QueryData(grpc::CallbackServerContext* c
   for (const auto& d : c->dims) {
     bool wanted = req->dimensions().empty();
     for (const auto& w : req->dimensions()) {
-      wanted |= w == d->id || w == d->name;
+      wanted |= w == d.id || w == d.display_name();
     }
     if (wanted) {
-      dims.push_back(d.get());
+      dims.push_back(&d);
     }
   }
   resp->set_update_every(c->update_every);
   std::map<int64_t, size_t> row_of;
   for (const Dimension* d : dims) {
     resp->add_dimension_ids(d->id);
-    resp->add_dimension_names(d->name);
+    resp->add_dimension_names(d->display_name());
   }
   constexpr size_t kMaxRows = 86400;
   for (size_t col = 0; col < dims.size(); ++col) {

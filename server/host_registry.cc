@@ -19,8 +19,8 @@ std::string_view ReplicationStateName(ReplicationState s) {
 int64_t Chart::first_time_s() const {
   int64_t first = 0;
   for (const auto& d : dims) {
-    if (d->store) {
-      int64_t f = d->store->first_time_s();
+    if (d.store) {
+      int64_t f = d.store->first_time_s();
       if (f > 0 && (first == 0 || f < first)) {
         first = f;
       }
@@ -32,8 +32,8 @@ int64_t Chart::first_time_s() const {
 int64_t Chart::last_time_s() const {
   int64_t last = 0;
   for (const auto& d : dims) {
-    if (d->store) {
-      last = std::max(last, d->store->last_time_s());
+    if (d.store) {
+      last = std::max(last, d.store->last_time_s());
     }
   }
   return last;
@@ -41,15 +41,15 @@ int64_t Chart::last_time_s() const {
 
 Dimension* Chart::FindDimension(std::string_view id) {
   // Children send SET lines in definition order: try the expected one before hashing.
-  if (set_cursor < dims.size() && dims[set_cursor]->id == id) {
-    return dims[set_cursor++].get();
+  if (set_cursor < dims.size() && dims[set_cursor].id == id) {
+    return &dims[set_cursor++];
   }
   auto it = dim_index.find(id);
   if (it == dim_index.end()) {
     return nullptr;
   }
   set_cursor = it->second + 1;
-  return dims[it->second].get();
+  return &dims[it->second];
 }
 
 HostRegistry::Attach HostRegistry::AttachReceiver(const std::string& guid, uint64_t session_id,

@@ -30,17 +30,16 @@ struct StringViewEq {
 template <typename V>
 using StringMap = absl::flat_hash_map<std::string, V, StringViewHash, StringViewEq>;
 
-// One dimension of a chart: its definition, its collection slot in the chart's collector and
-// its storage.
+// One dimension of a chart: its id and name, options, collection slot in the chart's collector
+// (which also holds the algorithm, multiplier and divisor) and its storage. Kept small: a relay
+// holds one per collected metric.
 struct Dimension {
   std::string id;
-  std::string name;
-  bridge::Algorithm algorithm = bridge::Algorithm::kAbsolute;
-  int64_t multiplier = 1;
-  int64_t divisor = 1;
-  uint8_t options = 0;  // bridge::kDim*
-  size_t index = 0;     // in Chart::collector and Chart::dims
+  std::string name;  // empty when equal to id
   std::unique_ptr<db::DimensionStore> store;
+  uint32_t index = 0;   // in Chart::collector and Chart::dims
+  uint8_t options = 0;  // bridge::kDim*
+  const std::string& display_name() const { return name.empty() ? id : name; }
 };
 
 // Parent-side replication state of one chart (spec §10.6).
@@ -67,12 +66,14 @@ struct Chart {
   std::vector<std::pair<std::string, std::string>> labels;
   std::vector<std::pair<std::string, std::string>> pending_labels;  // CLABEL until COMMIT
   std::vector<std::pair<std::string, double>> variables;
-  std::vector<std::unique_ptr<Dimension>> dims;
-  StringMap<size_t> dim_index;
+  std::deque<Dimension> dims;  // stable addresses: dim_index and dim_slots point into it
+  // Keys are views of Dimension::id (stable in the deque).
+  absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, StringViewEq> dim_index;
   std::vector<Dimension*> dim_slots;  // SLOT:<n> → dimension (NEW children)
   std::unique_ptr<db::ChartCollector> collector;
   std::unique_ptr<db::DimensionStoreSink> sink;
   size_t set_cursor = 0;  // the dimension the next SET most likely names
+  bool compacted = true;  // false while dimensions are being added
 
   // Replication (parent side).
   ReplicationState replication = ReplicationState::kIdle;

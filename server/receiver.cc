@@ -274,27 +274,29 @@ class ReceiverSession : public bridge::LegacyEvents,
       if (!index.ok()) {
         return Fatal("too many dimensions in one chart");
       }
-      auto d = std::make_unique<Dimension>();
-      d->id.assign(e.id);
-      d->index = *index;
-      db::MetricKey key{host_->machine_guid, chart_->id, d->id};
+      dim = &chart_->dims.emplace_back();
+      dim->id.assign(e.id);
+      dim->index = static_cast<uint32_t>(*index);
+      db::MetricKey key{host_->machine_guid, chart_->id, dim->id};
       auto store = host_->engine->CreateDimension(key, chart_->update_every);
       if (!store.ok()) {
+        // The dimension stays (indexes must keep matching the collector's) without storage.
+        chart_->dim_index.emplace(dim->id, dim->index);
         return Fatal("cannot create the storage of a dimension");
       }
-      d->store = *std::move(store);
-      chart_->sink->SetStore(d->index, d->store.get());
-      dim = d.get();
-      chart_->dim_index.emplace(d->id, chart_->dims.size());
-      chart_->dims.push_back(std::move(d));
+      dim->store = *std::move(store);
+      chart_->sink->SetStore(dim->index, dim->store.get());
+      chart_->dim_index.emplace(dim->id, dim->index);
+      chart_->compacted = false;
     } else {
-      dim = chart_->dims[it->second].get();
+      dim = &chart_->dims[it->second];
       chart_->collector->UpdateDimension(dim->index, def);
     }
-    dim->name.assign(e.name.empty() ? e.id : e.name);
-    dim->algorithm = e.algorithm;
-    dim->multiplier = e.multiplier;
-    dim->divisor = e.divisor;
+    if (e.name.empty() || e.name == e.id) {
+      dim->name.clear();
+    } else {
+      dim->name.assign(e.name);
+    }
     dim->options = e.options;
     if (e.slot > 0 && e.slot <= kMaxDimensionSlots) {
       if (chart_->dim_slots.size() < e.slot) {
@@ -343,6 +345,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (chart_ == nullptr) {
       return Fatal("CHART_DEFINITION_END without a chart");
     }
+    Compact(chart_);
     chart_->child_first = e.first_entry_s;
     chart_->child_last = e.last_entry_s;
     chart_->child_wall = e.wall_clock_s;
@@ -364,6 +367,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     }
     chart_ = chart;
     chart->set_cursor = 0;
+    Compact(chart);
     chart->collector->Begin(static_cast<uint64_t>(e.microseconds < 0 ? 0 : e.microseconds),
                             NowUs());
     return bridge::Verdict::kOk;
@@ -402,6 +406,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     }
     chart_ = chart;
     chart->set_cursor = 0;
+    Compact(chart);
     if (e.update_every > 0) {
       chart->update_every = static_cast<int>(e.update_every);
     }
@@ -565,6 +570,19 @@ class ReceiverSession : public bridge::LegacyEvents,
   bridge::Verdict Fatal(std::string_view why) {
     fatal_reason_.assign(why);
     return bridge::Verdict::kFatal;
+  }
+
+  // Once a chart's dimensions are all defined, give back the growth slack of its per-dimension
+  // containers: a relay keeps one entry per collected metric in each.
+  static void Compact(Chart* c) {
+    if (c->compacted) {
+      return;
+    }
+    c->compacted = true;
+    c->collector->ShrinkToFit();
+    c->sink->ShrinkToFit();
+    c->dim_slots.shrink_to_fit();
+    c->dim_index.rehash(0);
   }
 
   Chart* FindChart(bridge::Slot slot, std::string_view id) {

@@ -42,7 +42,9 @@ struct ReceiverContext {
 // Seconds after which a connected child that sent nothing is taken as gone when the same machine
 // GUID connects again (Netdata: 30 s), else the new connection gets "already streaming".
 constexpr int64_t kStaleReceiverSeconds = 30;
-constexpr size_t kReceiveBufferBytes = 64 * 1024;
+// One read: a child sends ~25 KB/s uncompressed (~8 KB/s with lz4), so 16 KiB rarely fills, and
+// every connection holds one.
+constexpr size_t kReceiveBufferBytes = 16 * 1024;
 
 // Runs the parent side of Netdata's streaming protocol on a connection that starts with
 // "STREAM ": reads the request (bounded in bytes and time), applies Netdata's checks in its

@@ -202,6 +202,7 @@ class DimensionStoreSink final : public PointSink {
   void OnUpdateEvery(int update_every_s) override;
   // Registers the store of a dimension added later (grows the table; not on the hot path).
   void SetStore(size_t dim, DimensionStore* store);
+  void ShrinkToFit() { stores_.shrink_to_fit(); }
 
  private:
   std::vector<DimensionStore*> stores_;
@@ -274,6 +275,9 @@ class ChartCollector {
   // ---- inspection (tests, diagnostics, a proxy building RDSTATE/RSSTATE) ----
 
   size_t dimension_count() const { return dims_.size(); }
+  const DimensionDefinition& definition(size_t dim) const { return dims_[dim].def; }
+  // Gives back the growth slack of the per-dimension state once a definition is complete.
+  void ShrinkToFit() { dims_.shrink_to_fit(); }
   int update_every_s() const { return update_every_s_; }
   bool store_first() const { return store_first_; }
   bool sync_clock() const { return sync_clock_; }

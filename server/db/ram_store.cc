@@ -18,7 +18,7 @@ RamDimension::RamDimension(int64_t capacity, int update_every_s, std::atomic<siz
     : capacity_(ClampCapacity(capacity)),
       engine_bytes_(engine_bytes),
       // Value-initialized: every slot starts as the empty slot (0).
-      ring_(std::make_unique<StorageNumber[]>(static_cast<size_t>(capacity_))),
+      ring_(std::make_unique_for_overwrite<StorageNumber[]>(static_cast<size_t>(capacity_))),
       update_every_s_(std::max(update_every_s, 1)) {
   if (engine_bytes_ != nullptr) {
     engine_bytes_->fetch_add(bytes_used(), std::memory_order_relaxed);
@@ -33,7 +33,6 @@ RamDimension::~RamDimension() {
 
 void RamDimension::Store(int64_t time_s, double value, PointFlags flags) {
   const StorageNumber packed = PackStorageNumber(value, flags);
-  absl::MutexLock lock(&mu_);
   const int ue = update_every_s_;
   if (time_s <= 0) {
     ++dropped_;
@@ -59,37 +58,26 @@ void RamDimension::Store(int64_t time_s, double value, PointFlags flags) {
 
 void RamDimension::SetUpdateEvery(int update_every_s) {
   update_every_s = std::max(update_every_s, 1);
-  absl::MutexLock lock(&mu_);
   if (update_every_s == update_every_s_) {
     return;
   }
-  std::fill_n(ring_.get(), capacity_, kStorageNumberEmpty);
   update_every_s_ = update_every_s;
   first_s_ = 0;
   last_s_ = 0;
 }
 
-int64_t RamDimension::FirstRetainedLocked() const {
+int64_t RamDimension::FirstRetained() const {
   if (last_s_ == 0) {
     return 0;
   }
   return std::max(first_s_, last_s_ - (capacity_ - 1) * update_every_s_);
 }
 
-int64_t RamDimension::first_time_s() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return FirstRetainedLocked();
-}
+int64_t RamDimension::first_time_s() const { return FirstRetained(); }
 
-int64_t RamDimension::last_time_s() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return last_s_;
-}
+int64_t RamDimension::last_time_s() const { return last_s_; }
 
-int RamDimension::update_every_s() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return update_every_s_;
-}
+int RamDimension::update_every_s() const { return update_every_s_; }
 
 size_t RamDimension::Query(int64_t after_s, int64_t before_s, PointVisitor visitor) const {
   std::array<StorageNumber, kQueryChunkPoints> chunk;
@@ -100,12 +88,11 @@ size_t RamDimension::Query(int64_t after_s, int64_t before_s, PointVisitor visit
     int ue = 1;
     size_t n = 0;
     {
-      absl::ReaderMutexLock lock(&mu_);
       if (last_s_ == 0) {
         break;
       }
       ue = update_every_s_;
-      int64_t lo = std::max(next_s, FirstRetainedLocked());
+      int64_t lo = std::max(next_s, FirstRetained());
       const int64_t hi = std::min(before_s, last_s_);
       if (lo > hi) {
         break;
@@ -138,10 +125,7 @@ size_t RamDimension::bytes_used() const {
   return sizeof(*this) + static_cast<size_t>(capacity_) * sizeof(StorageNumber);
 }
 
-uint64_t RamDimension::dropped_points() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return dropped_;
-}
+uint64_t RamDimension::dropped_points() const { return dropped_; }
 
 int64_t RamEngine::CapacityFor(int update_every_s) const {
   return ClampCapacity(history_s_ / std::max(update_every_s, 1));

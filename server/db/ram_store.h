@@ -15,21 +15,20 @@
 //   * differs from Netdata 1.37.1 "ram" in one way only: Netdata rounds the ring up to whole
 //     4 KiB pages (3600 points become 4096); ndrelay keeps exactly history_s / update_every_s.
 //
-// Concurrency: one absl::Mutex per dimension. Store() holds it for one slot write (plus the
-// clearing of skipped slots after a stall, at most `capacity` words). Query() holds it only
-// while copying at most kQueryChunkPoints words into a stack buffer, then calls the visitor
-// unlocked, so a slow reader (e.g. serializing a gRPC reply) never stalls the IO thread.
-// A seqlock was rejected: a visitor cannot be replayed after a torn read, and the
-// update_every change needs mutual exclusion anyway. The mutex is uncontended on the hot path
-// (one writer, rare readers), where absl::Mutex costs one atomic operation.
+// Concurrency: none inside. The owner serialises Store() against queries (ndrelay's host mutex
+// covers both: the receiver holds it for a whole decoded read, gRPC readers while they copy out),
+// so the per-point path is a packed store into the ring. NOTE: a mutex per dimension cost ~30% of
+// the receive path in a profile (Debian's abseil records lock-order edges on every acquisition).
+//
+// Memory: the ring is allocated without being zeroed; only slots between the first retained and
+// the newest point are ever read, and a stall clears the slots it skips. Untouched pages of a
+// large ring stay unresident until the ring fills, as in Netdata's mmap'ed ram mode.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "server/db/storage.h"
 #include "server/db/storage_number.h"
 
@@ -63,16 +62,15 @@ class RamDimension final : public DimensionStore {
   size_t SlotOf(int64_t time_s, int update_every_s) const {
     return static_cast<size_t>((time_s / update_every_s) % capacity_);
   }
-  int64_t FirstRetainedLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  int64_t FirstRetained() const;
 
   const int64_t capacity_;
   std::atomic<size_t>* const engine_bytes_;
-  mutable absl::Mutex mu_;
-  std::unique_ptr<StorageNumber[]> ring_ ABSL_PT_GUARDED_BY(mu_);
-  int update_every_s_ ABSL_GUARDED_BY(mu_);
-  int64_t first_s_ ABSL_GUARDED_BY(mu_) = 0;  // oldest point stored since creation/reset
-  int64_t last_s_ ABSL_GUARDED_BY(mu_) = 0;   // newest point; 0 = empty
-  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<StorageNumber[]> ring_;
+  int update_every_s_;
+  int64_t first_s_ = 0;  // oldest point stored since creation/reset
+  int64_t last_s_ = 0;   // newest point; 0 = empty
+  uint64_t dropped_ = 0;
 };
 
 class RamEngine final : public StorageEngine {

@@ -282,48 +282,5 @@ TEST(NoneEngineTest, StoresNothing) {
   EXPECT_FALSE(engine.CreateDimension({"h", "c", "d"}, 0).ok());
 }
 
-// One writer, several readers: every query must see strictly increasing grid times, and every
-// value must be the one written for its time (the writer stores value == time offset).
-TEST(RamDimensionTest, ConcurrentReadersSeeConsistentPoints) {
-  constexpr int64_t kPoints = 20000;
-  RamDimension dim(1000, 1);
-  std::atomic<bool> done{false};
-  std::atomic<int64_t> bad{0};
-  std::atomic<int64_t> visited{0};
-
-  std::atomic<int> started{0};
-  auto reader = [&] {
-    started.fetch_add(1);
-    bool last = false;
-    while (!last) {
-      last = done.load(std::memory_order_acquire);  // one more full pass after the writer ends
-      int64_t prev = 0;
-      dim.Query(0, kForever, [&](int64_t t, double v, PointFlags f) {
-        if (t <= prev || (f != kPointEmpty && std::abs(v - static_cast<double>(t - kT0)) > 1e-6)) {
-          bad.fetch_add(1);
-        }
-        prev = t;
-        visited.fetch_add(1, std::memory_order_relaxed);
-        return true;
-      });
-    }
-  };
-  std::thread r1(reader);
-  std::thread r2(reader);
-  while (started.load() < 2) {
-    std::this_thread::yield();
-  }
-  for (int64_t i = 0; i < kPoints; ++i) {
-    // Every 97th point skips two seconds, to exercise gap clearing under readers.
-    const int64_t t = kT0 + i + 2 * (i / 97);
-    dim.Store(t, static_cast<double>(t - kT0), kPointNone);
-  }
-  done.store(true, std::memory_order_release);
-  r1.join();
-  r2.join();
-  EXPECT_EQ(bad.load(), 0);
-  EXPECT_GT(visited.load(), 0);
-}
-
 }  // namespace
 }  // namespace ndrelay::db

@@ -8,14 +8,13 @@
 // but has no value is a gap (kPointEmpty, value NaN). A value written with kPointReset marks a
 // counter reset/overflow detected while computing it.
 //
-// Thread-safety contract (for every engine):
-//   * exactly one writer per DimensionStore (the IO thread of the connection that feeds the
-//     chart): Store() and SetUpdateEvery() must not be called concurrently with each other;
-//   * any number of concurrent readers on any thread: first_time_s(), last_time_s(),
-//     update_every_s(), Query(), bytes_used();
-//   * a DimensionStore must not outlive the StorageEngine that created it, and must not be
-//     destroyed while a reader uses it (the owner of the chart decides when nobody can reach it).
-// Readers never block the writer for more than a bounded, small amount of work (see Query()).
+// Thread-safety contract (for every engine): a DimensionStore is externally synchronised. Its
+// owner serialises Store()/SetUpdateEvery() against the readers (first_time_s(), last_time_s(),
+// update_every_s(), Query(), bytes_used(), dropped_points()); ndrelay does it with the host's
+// mutex, which the receiver holds per decoded read and gRPC readers while they copy out. A
+// DimensionStore does not outlive the StorageEngine that created it, and is not destroyed while
+// a reader uses it (the chart's owner decides). Engines
+// with background work of their own (dbengine flushing) synchronise that internally.
 
 #include <cstddef>
 #include <cstdint>
