@@ -39,11 +39,7 @@ int64_t Chart::last_time_s() const {
   return last;
 }
 
-Dimension* Chart::FindDimension(std::string_view id) {
-  // Children send SET lines in definition order: try the expected one before hashing.
-  if (set_cursor < dims.size() && dims[set_cursor].id == id) {
-    return &dims[set_cursor++];
-  }
+Dimension* Chart::FindDimensionSlow(std::string_view id) {
   auto it = dim_index.find(id);
   if (it == dim_index.end()) {
     return nullptr;

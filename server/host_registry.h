@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -87,7 +88,19 @@ struct Chart {
 
   int64_t first_time_s() const;
   int64_t last_time_s() const;
-  Dimension* FindDimension(std::string_view id);
+  // SET lines name dimensions in definition order: the expected one is checked inline before
+  // any hashing.
+  Dimension* FindDimension(std::string_view id) {
+    if (set_cursor < dims.size()) {
+      Dimension& d = dims[set_cursor];
+      if (d.id.size() == id.size() && std::memcmp(d.id.data(), id.data(), id.size()) == 0) {
+        ++set_cursor;
+        return &d;
+      }
+    }
+    return FindDimensionSlow(id);
+  }
+  Dimension* FindDimensionSlow(std::string_view id);
 };
 
 // Interface of a live receiver session, so the registry can stop a stale one.
