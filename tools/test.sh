@@ -54,4 +54,24 @@ if [ "${NDRELAY_SKIP_SANITIZERS:-0}" != "1" ]; then
   echo "== tests (ASan+UBSan): unit, fuzz corpus replay, foundation end-to-end"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan -LE netdata
 fi
+if [ "${NDRELAY_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== libFuzzer (clang, ASan+UBSan): each target from its corpus for ${NDRELAY_FUZZ_SECONDS:-20} s"
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNDRELAY_FUZZ=ON >/dev/null
+  targets=$(cd test/fuzz && ls ./*_fuzz.cc | sed 's|^\./||; s|\.cc$||')
+  # shellcheck disable=SC2086
+  cmake --build build-fuzz -j"$(nproc)" --target $targets
+  for t in $targets; do
+    work=$(mktemp -d)
+    cp test/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
+    if ! (cd build-fuzz && ./test/fuzz/"$t" -max_total_time="${NDRELAY_FUZZ_SECONDS:-20}" \
+            -rss_limit_mb=2048 -print_final_stats=0 "$work" >"$work.log" 2>&1); then
+      tail -40 "$work.log"
+      echo "test.sh: fuzz target $t found a crash (input saved under build-fuzz/)"
+      exit 1
+    fi
+    echo "$t: $(grep -E '^Done' "$work.log")"
+    rm -rf "$work" "$work.log"
+  done
+fi
 echo "== all tests passed in $(( $(date +%s) - start )) s"
