@@ -789,6 +789,12 @@ class ReceiverSession : public bridge::LegacyEvents,
         update_every_ = host_->settings.update_every;
       }
       if (!host_->engine) {
+        if (host_->settings.memory_mode == conf::MemoryMode::kDbengine) {
+          NDR_LOG_WARN(kComponent,
+                       "STREAM [receive from %s]: host '%s' has memory mode dbengine, which is "
+                       "not available yet: keeping it in ram (history %d s)",
+                       peer_.Describe(), req.hostname, host_->settings.history_s);
+        }
         db::EngineConfig ec;
         ec.mode = ToStorageMode(host_->settings.memory_mode);
         ec.history_s = host_->settings.history_s;
