@@ -1,11 +1,18 @@
 #include "bridge/legacy_decoder.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <span>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "absl/base/attributes.h"
 #include "bridge/caps.h"
 
 namespace ndrelay::bridge {
@@ -52,6 +59,42 @@ constexpr std::string_view kKeywordNames[kLegacyKeywordCount] = {
     "REPORT_JOB_STATUS",       // kReportJobStatus
     "DELETE_JOB",              // kDeleteJob
 };
+
+// ---- keyword lookup: one probe into a collision-free table ----
+
+constexpr size_t kMinKeywordBytes = 3;
+constexpr size_t kKeywordTableSize = 128;
+
+// (length, first byte, second byte) tells every keyword apart; this mix of them is collision-free
+// over the table below (checked at compile time).
+constexpr size_t KeywordHash(size_t size, char c0, char c1) {
+  return (size + (static_cast<size_t>(static_cast<uint8_t>(c0)) << 2) +
+          (static_cast<size_t>(static_cast<uint8_t>(c1)) << 5)) &
+         (kKeywordTableSize - 1);
+}
+
+struct KeywordTable {
+  std::array<uint8_t, kKeywordTableSize> index{};  // LegacyKeyword per slot; 0 (kUnknown) if free
+  bool ok = true;                                  // no collision, every name long enough
+};
+
+constexpr KeywordTable MakeKeywordTable() {
+  KeywordTable t;
+  for (size_t i = 1; i < kLegacyKeywordCount; ++i) {
+    const std::string_view w = kKeywordNames[i];
+    if (w.size() < kMinKeywordBytes) {
+      t.ok = false;
+      continue;
+    }
+    uint8_t& slot = t.index[KeywordHash(w.size(), w[0], w[1])];
+    t.ok = t.ok && slot == 0;
+    slot = static_cast<uint8_t>(i);
+  }
+  return t;
+}
+
+constexpr KeywordTable kKeywordTable = MakeKeywordTable();
+static_assert(kKeywordTable.ok, "two keywords share a KeywordHash() slot: change its shifts");
 
 constexpr std::string_view kFunctionResultEnd = "FUNCTION_RESULT_END";
 constexpr std::string_view kJsonPayloadEnd = "JSON_PAYLOAD_END";
@@ -113,6 +156,156 @@ double CollectedAsDouble(const CollectedValue& v) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+// ---- the fast path (LegacyDecoderOptions::fast_path) ----
+//
+// The exact shapes Netdata 1.37 sends (every SET and BEGIN line of the real captures has them):
+//   SET <q><id><q> = <int>\n       <int> not starting with '0' unless it is "0" (1.37 reads SET
+//                                  values in base auto-detect: "010" is octal)
+//   BEGIN <q><id><q> <int>\n       (decimal: leading zeros are fine)
+//   END\n, END2\n
+// where <q> is '"' or '\'', <id> is 1..kFastMaxIdBytes bytes without <q>, '\\' or '\n', and <int>
+// is an optional '-' and 1..kMaxFastDecimalDigits digits; the command's state must also be right
+// (a chart in scope for SET/END/END2). Any other line (other separators, a "\r", an empty or
+// non-decimal value, more words, an error to report) goes to the tokenizer, so the semantics stay
+// those of spec §5.3/§5.4 by construction. Such lines are shorter than kFastWindowBytes, and the
+// fast path runs only when max_line is at least that long (and max_words at least 3), so the
+// line limits never apply to them.
+
+constexpr size_t kFastMaxIdBytes = 95;  // up to six 16-byte scans (real chart ids reach 59)
+
+// How far from a line start the fast path may read: "BEGIN " and the quote; the id scan; " = "
+// (SET; an 8-byte load that ends before the digit window does) after the closing quote; a sign;
+// the longest number and the byte after it.
+constexpr size_t kFastMaxReadBytes =
+    6 + 1 + (kFastMaxIdBytes + 1) + 3 + 1 + (kMaxFastDecimalDigits + 1);
+// The fast path runs while at least this many bytes are left, so it never reads past them; the
+// last lines of each read take the general path.
+constexpr size_t kFastWindowBytes = 128;
+static_assert(kFastMaxReadBytes <= kFastWindowBytes);
+
+// Up to 8 bytes of `s` packed as they lie in memory, to compare line heads with one load.
+constexpr uint64_t Pack(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < s.size() && i < 8; ++i) {
+    const uint64_t b = static_cast<uint8_t>(s[i]);
+    v |= std::endian::native == std::endian::little ? b << (8 * i) : b << (56 - 8 * i);
+  }
+  return v;
+}
+constexpr uint64_t PackMask(size_t n) {
+  return Pack(std::string_view("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", n));
+}
+
+// The first bytes of a line (or of what follows an id), to compare with one 8-byte load. Named
+// constants, so they are folded at every optimisation level.
+struct Head {
+  uint64_t bits;
+  uint64_t mask;
+};
+constexpr Head MakeHead(std::string_view s) { return Head{Pack(s), PackMask(s.size())}; }
+constexpr Head kSetHead = MakeHead("SET ");
+constexpr Head kBeginHead = MakeHead("BEGIN ");
+constexpr Head kEndHead = MakeHead("END\n");
+constexpr Head kEnd2Head = MakeHead("END2\n");
+constexpr Head kEqualsHead = MakeHead(" = ");
+
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+// True when the 8 bytes `head` start with h.
+inline bool HeadIs(uint64_t head, Head h) { return (head & h.mask) == h.bits; }
+
+#if defined(__SSE2__)
+// Bit i set when id[i] (i < 16) is Quote, '\\' or '\n'.
+template <char Quote>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline uint32_t IdStops(const char* p) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i hit = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8(Quote)), _mm_cmpeq_epi8(b, _mm_set1_epi8('\\'))),
+      _mm_cmpeq_epi8(b, _mm_set1_epi8('\n')));
+  return static_cast<uint32_t>(_mm_movemask_epi8(hit));
+}
+#else
+template <char Quote>
+inline uint32_t IdStops(const char* p) {
+  uint32_t mask = 0;
+  for (int i = 0; i < 16; ++i) {
+    mask |= static_cast<uint32_t>(p[i] == Quote || p[i] == '\\' || p[i] == '\n') << i;
+  }
+  return mask;
+}
+#endif
+
+// The length of the quoted id at `id` (just after its opening quote) when the first of Quote,
+// '\\' and '\n' in it is Quote, within kFastMaxIdBytes; otherwise a larger value. Reads
+// id[0, kFastMaxIdBytes + 1).
+template <char Quote>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t QuotedIdLength(const char* id) {
+  static_assert((kFastMaxIdBytes + 1) % 16 == 0);
+  size_t at = 0;
+  uint32_t mask = IdStops<Quote>(id);  // most ids are shorter than 16 bytes
+  while (mask == 0) {
+    at += 16;
+    if (at > kFastMaxIdBytes) {
+      return kFastMaxIdBytes + 1;
+    }
+    mask = IdStops<Quote>(id + at);
+  }
+  const size_t n = at + static_cast<size_t>(std::countr_zero(mask));
+  return id[n] == Quote ? n : kFastMaxIdBytes + 1;
+}
+
+// "<q><id><q>" at p: sets *id and returns the byte after the closing quote; nullptr when the id
+// has another shape.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseQuotedId(const char* p, std::string_view* id) {
+  size_t n;
+  if (*p == '"') {
+    n = QuotedIdLength<'"'>(p + 1);
+  } else if (*p == '\'') {
+    n = QuotedIdLength<'\''>(p + 1);
+  } else {
+    return nullptr;
+  }
+  if (n - 1 >= kFastMaxIdBytes) {  // empty (wraps around) or not found
+    return nullptr;
+  }
+  *id = std::string_view(p + 1, n);
+  return p + 1 + n + 1;
+}
+
+// "<int>\n" at p: sets *value and returns the '\n'; nullptr for another shape. `auto_base`: a
+// number with a leading zero is octal there: refuse it.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseIntLineEnd(const char* p, bool auto_base,
+                                                                int64_t* value) {
+  // One digit (most values Netdata sends are a single "0") costs less than the 8-byte step.
+  const unsigned first = static_cast<unsigned>(static_cast<uint8_t>(p[0])) - '0';
+  if (first <= 9 && p[1] == '\n') {
+    *value = first;
+    return p + 1;
+  }
+  uint64_t magnitude;
+  size_t count = ScanDecimal(p, p + kMaxFastDecimalDigits + 1, &magnitude);
+  if (count != 0) [[likely]] {
+    if (p[count] != '\n' || (auto_base && p[0] == '0' && count > 1)) {
+      return nullptr;
+    }
+    *value = static_cast<int64_t>(magnitude);
+    return p + count;
+  }
+  if (*p != '-') {
+    return nullptr;
+  }
+  ++p;
+  count = ScanDecimal(p, p + kMaxFastDecimalDigits + 1, &magnitude);
+  if (count == 0 || p[count] != '\n' || (auto_base && p[0] == '0' && count > 1)) {
+    return nullptr;
+  }
+  *value = -static_cast<int64_t>(magnitude);
+  return p + count;
+}
+
 // "line <n>: <reason>: <line>". Built once, when the stream closes. (Debian's abseil has its own
 // string_view type, so no StrCat on std::string_view here.)
 std::string ErrorText(uint64_t line_number, std::string_view reason, std::string_view line) {
@@ -133,155 +326,12 @@ std::string_view KeywordName(LegacyKeyword keyword) {
 }
 
 LegacyKeyword LookupKeyword(std::string_view w) {
-  // Switch on the length, then compare with the few keywords of that length. The hot ones (SET,
-  // END, BEGIN, RSET, RBEGIN, SET2) are tested first in their bucket.
-  switch (w.size()) {
-    case 3:
-      if (w == "SET") {
-        return K::kSet;
-      }
-      if (w == "END") {
-        return K::kEnd;
-      }
-      break;
-    case 4:
-      if (w == "RSET") {
-        return K::kRset;
-      }
-      if (w == "SET2") {
-        return K::kSet2;
-      }
-      if (w == "END2") {
-        return K::kEnd2;
-      }
-      if (w == "REND") {
-        return K::kRend;
-      }
-      if (w == "JSON") {
-        return K::kJson;
-      }
-      break;
-    case 5:
-      if (w == "BEGIN") {
-        return K::kBegin;
-      }
-      if (w == "CHART") {
-        return K::kChart;
-      }
-      if (w == "LABEL") {
-        return K::kLabel;
-      }
-      if (w == "FLUSH") {
-        return K::kFlush;
-      }
-      break;
-    case 6:
-      if (w == "RBEGIN") {
-        return K::kRbegin;
-      }
-      if (w == "BEGIN2") {
-        return K::kBegin2;
-      }
-      if (w == "CLABEL") {
-        return K::kClabel;
-      }
-      break;
-    case 7:
-      if (w == "RDSTATE") {
-        return K::kRdstate;
-      }
-      if (w == "RSSTATE") {
-        return K::kRsstate;
-      }
-      if (w == "NODE_ID") {
-        return K::kNodeId;
-      }
-      break;
-    case 8:
-      if (w == "VARIABLE") {
-        return K::kVariable;
-      }
-      if (w == "FUNCTION") {
-        return K::kFunction;
-      }
-      break;
-    case 9:
-      if (w == "DIMENSION") {
-        return K::kDimension;
-      }
-      if (w == "OVERWRITE") {
-        return K::kOverwrite;
-      }
-      break;
-    case 10:
-      if (w == "CLAIMED_ID") {
-        return K::kClaimedId;
-      }
-      if (w == "HOST_LABEL") {
-        return K::kHostLabel;
-      }
-      if (w == "DELETE_JOB") {
-        return K::kDeleteJob;
-      }
-      break;
-    case 11:
-      if (w == "HOST_DEFINE") {
-        return K::kHostDefine;
-      }
-      break;
-    case 12:
-      if (w == "FUNCTION_DEL") {
-        return K::kFunctionDel;
-      }
-      if (w == "DYNCFG_RESET") {
-        return K::kDyncfgReset;
-      }
-      break;
-    case 13:
-      if (w == "CLABEL_COMMIT") {
-        return K::kClabelCommit;
-      }
-      if (w == "DYNCFG_ENABLE") {
-        return K::kDyncfgEnable;
-      }
-      break;
-    case 15:
-      if (w == "HOST_DEFINE_END") {
-        return K::kHostDefineEnd;
-      }
-      break;
-    case 17:
-      if (w == "FUNCTION_PROGRESS") {
-        return K::kFunctionProgress;
-      }
-      if (w == "REPORT_JOB_STATUS") {
-        return K::kReportJobStatus;
-      }
-      break;
-    case 19:
-      if (w == "DYNCFG_REGISTER_JOB") {
-        return K::kDyncfgRegisterJob;
-      }
-      break;
-    case 20:
-      if (w == "CHART_DEFINITION_END") {
-        return K::kChartDefinitionEnd;
-      }
-      break;
-    case 21:
-      if (w == "FUNCTION_RESULT_BEGIN") {
-        return K::kFunctionResultBegin;
-      }
-      break;
-    case 22:
-      if (w == "DYNCFG_REGISTER_MODULE") {
-        return K::kDyncfgRegisterModule;
-      }
-      break;
-    default:
-      break;
+  if (w.size() < kMinKeywordBytes) {
+    return K::kUnknown;
   }
-  return K::kUnknown;
+  const uint8_t i = kKeywordTable.index[KeywordHash(w.size(), w[0], w[1])];
+  // Slot 0 holds kUnknown, whose name "" never equals a word this long.
+  return w == kKeywordNames[i] ? static_cast<LegacyKeyword>(i) : K::kUnknown;
 }
 
 LegacyDecoder::LegacyDecoder(LegacyEvents* events, const LegacyDecoderOptions& options)
@@ -290,7 +340,9 @@ LegacyDecoder::LegacyDecoder(LegacyEvents* events, const LegacyDecoderOptions& o
       max_words_(std::clamp<size_t>(options.max_words, 1, kMaxWordsLimit)),
       max_payload_bytes_(options.max_payload_bytes),
       slots_((options.caps & kCapSlots) != 0),
-      unknown_fatal_(options.unknown_keyword_is_fatal) {}
+      unknown_fatal_(options.unknown_keyword_is_fatal),
+      // The fast path keeps up to three words per line.
+      fast_(options.fast_path && max_words_ >= 3) {}
 
 LegacyDecoder::Result LegacyDecoder::Feed(std::string_view bytes) {
   if (closed_) {
@@ -299,9 +351,13 @@ LegacyDecoder::Result LegacyDecoder::Feed(std::string_view bytes) {
   stats_.bytes += bytes.size();
   while (!bytes.empty()) {
     const size_t take = std::min(bytes.size(), kFeedSliceBytes);
-    splitter_.Append(bytes.substr(0, take));
+    // Lines are read in place; only a partial line at the end of the slice is copied (by the
+    // splitter, when it reaches it, or by Release() if the decoder stopped early).
+    splitter_.Borrow(bytes.substr(0, take));
     bytes.remove_prefix(take);
-    if (!Drain()) {
+    const bool open = Drain();
+    splitter_.Release();
+    if (!open) {
       return Result::kClosed;
     }
   }
@@ -320,6 +376,9 @@ bool LegacyDecoder::Drain() {
       }
       continue;
     }
+    if (fast_ && !DrainFast()) {
+      return false;
+    }
     switch (splitter_.Next(&line)) {
       case Feed::kNeedMore:
         return true;
@@ -336,6 +395,108 @@ bool LegacyDecoder::Drain() {
         break;
     }
   }
+}
+
+// Handles the hot lines at the front of the splitter's bytes while at least kFastWindowBytes are
+// left, and stops at the first line of another shape (or one whose command would fail), which
+// Drain() hands to the general path. Counts, events and errors are exactly those of the general
+// path. The lines are consumed from the splitter in one Skip() at the end (so during an event,
+// buffered_bytes() still counts them). False when the decoder closed.
+bool LegacyDecoder::DrainFast() {
+  const std::string_view rest = splitter_.Peek();
+  // A fast line is shorter than the window, so it fits max_line (with smaller limits, which only
+  // tests use, everything takes the general path).
+  if (rest.size() < kFastWindowBytes || splitter_.max_line() < kFastWindowBytes) {
+    return true;
+  }
+  const char* const begin = rest.data();
+  const char* const last = begin + rest.size() - kFastWindowBytes;  // last line start allowed
+  const uint64_t lines_before = stats_.lines;
+  const char* line = begin;
+  while (line <= last) {
+    const uint64_t head = Load64(line);
+    const char* const this_line = line;
+    LegacyKeyword keyword;
+    Verdict v;
+    if (HeadIs(head, kSetHead)) {
+      // Without a chart in scope the general path reports the error.
+      std::string_view id;
+      int64_t value;
+      const char* after_id;
+      const char* newline;
+      if (!chart_in_scope_ || (after_id = ParseQuotedId(line + 4, &id)) == nullptr ||
+          !HeadIs(Load64(after_id), kEqualsHead) ||
+          (newline = ParseIntLineEnd(after_id + 3, /*auto_base=*/true, &value)) == nullptr) {
+        break;
+      }
+      keyword = K::kSet;
+      line = newline + 1;
+      CountFastLine(keyword, 3);
+      if (skip_scope_) {
+        ++stats_.skipped;
+        continue;
+      }
+      SetEvent e;
+      e.id = id;
+      e.value.kind = CollectedValue::Kind::kInt;
+      e.value.i = value;
+      v = events_->OnSet(e);
+    } else if (HeadIs(head, kBeginHead)) {
+      std::string_view id;
+      int64_t value;
+      const char* after_id;
+      const char* newline;
+      if ((after_id = ParseQuotedId(line + 6, &id)) == nullptr || *after_id != ' ' ||
+          (newline = ParseIntLineEnd(after_id + 1, /*auto_base=*/false, &value)) == nullptr) {
+        break;
+      }
+      keyword = K::kBegin;
+      line = newline + 1;
+      CountFastLine(keyword, 3);
+      BeginEvent e;
+      e.id = id;
+      e.microseconds = value;
+      v = events_->OnBegin(e);
+      chart_in_scope_ = true;
+      skip_scope_ = v == Verdict::kSkip;
+    } else if (HeadIs(head, kEndHead) || HeadIs(head, kEnd2Head)) {
+      // Without a chart in scope the general path reports the error.
+      keyword = line[3] == '2' ? K::kEnd2 : K::kEnd;
+      if (!chart_in_scope_) {
+        break;
+      }
+      line += keyword == K::kEnd2 ? 5 : 4;
+      CountFastLine(keyword, 1);
+      if (SkipClose()) {
+        continue;
+      }
+      chart_in_scope_ = false;
+      v = keyword == K::kEnd2 ? events_->OnEnd2() : events_->OnEnd(EndEvent{});
+    } else {
+      break;
+    }
+    if (v != Verdict::kOk) {
+      // Apply() reports from these; the fast path sets them only when needed.
+      line_ = std::string_view(this_line, static_cast<size_t>(line - 1 - this_line));
+      keyword_ = keyword;
+      if (!Apply(v)) {
+        splitter_.Skip(static_cast<size_t>(line - begin));
+        stats_.fast_lines += stats_.lines - lines_before;
+        return false;
+      }
+    }
+  }
+  splitter_.Skip(static_cast<size_t>(line - begin));
+  stats_.fast_lines += stats_.lines - lines_before;
+  return true;
+}
+
+// A command line the fast path took: counted as ProcessLine() and Drain() count one.
+void LegacyDecoder::CountFastLine(LegacyKeyword keyword, size_t words) {
+  ++line_number_;
+  ++stats_.lines;
+  stats_.words += words;
+  ++stats_.commands[static_cast<size_t>(keyword)];
 }
 
 bool LegacyDecoder::Fail(std::string_view reason) {

@@ -37,11 +37,17 @@ struct LegacyDecoderOptions {
   size_t max_payload_bytes = kMaxPayloadBytes;
   // Netdata closes the connection on an unknown keyword (spec §7); false counts and skips it.
   bool unknown_keyword_is_fatal = true;
+  // Decode the common shapes of the hot v1 lines (SET "<id>" = <int>, BEGIN "<id>" <int>, END,
+  // END2) straight from the buffered bytes instead of through the tokenizer. Events, stats and
+  // errors are identical either way (anything unusual takes the general path); false forces the
+  // general path, to compare the two.
+  bool fast_path = true;
 };
 
 struct LegacyDecoderStats {
   uint64_t bytes = 0;                     // bytes given to Feed()
-  uint64_t lines = 0;                     // command lines tokenized (payload lines not included)
+  uint64_t lines = 0;                     // command lines decoded (payload lines not included)
+  uint64_t fast_lines = 0;                // of those, lines the fast path decoded (no tokenizer)
   uint64_t empty_lines = 0;               // lines without any word
   uint64_t words = 0;                     // words kept by the tokenizer
   uint64_t too_long_lines = 0;            // lines over max_line_bytes, dropped
@@ -54,7 +60,8 @@ struct LegacyDecoderStats {
   std::array<uint64_t, kLegacyKeywordCount> commands{};  // per keyword, incl. kUnknown
 };
 
-// The keyword for a command word (case-sensitive), kUnknown if none. No hashing, no allocation.
+// The keyword for a command word (case-sensitive), kUnknown if none. One table probe (by length
+// and first two bytes) and one comparison; no allocation.
 LegacyKeyword LookupKeyword(std::string_view word);
 // The wire spelling of a keyword ("" for kUnknown / kCount).
 std::string_view KeywordName(LegacyKeyword keyword);
@@ -81,8 +88,9 @@ class LegacyDecoder {
   LegacyDecoder(const LegacyDecoder&) = delete;
   LegacyDecoder& operator=(const LegacyDecoder&) = delete;
 
-  // Decodes the next bytes of the stream (any split: lines may span calls). The bytes are copied
-  // where needed; they need not outlive the call.
+  // Decodes the next bytes of the stream (any split: lines may span calls). Lines are read in
+  // place; only a partial line at the end is copied, so the bytes need not outlive the call. The
+  // hot v1 lines take a fast path (LegacyDecoderOptions::fast_path) with the same results.
   Result Feed(std::string_view bytes);
 
   bool closed() const { return closed_; }
@@ -93,7 +101,8 @@ class LegacyDecoder {
   uint64_t line_number() const { return line_number_; }
   bool chart_in_scope() const { return chart_in_scope_; }
   bool in_payload() const { return payload_ != Payload::kNone; }
-  // Bytes held by the line splitter (a partial line).
+  // Bytes held by the line splitter: between Feed() calls, a partial line (during one, from an
+  // event handler, also input not consumed yet).
   size_t buffered_bytes() const { return splitter_.buffered(); }
   const LineSplitter& splitter() const { return splitter_; }
   const LegacyDecoderStats& stats() const { return stats_; }
@@ -109,6 +118,8 @@ class LegacyDecoder {
   enum class Payload : uint8_t { kNone, kFunctionResult, kJson };
 
   bool Drain();
+  bool DrainFast();
+  void CountFastLine(LegacyKeyword keyword, size_t words);
   bool ProcessLine(std::string_view line);
   bool ProcessPayloadPiece(std::string_view piece);
   Args TakeSlot(Args a, Slot* slot) const;
@@ -159,6 +170,7 @@ class LegacyDecoder {
   const size_t max_payload_bytes_;
   const bool slots_;
   const bool unknown_fatal_;
+  const bool fast_;
 
   std::array<std::string_view, kMaxWordsLimit> words_;
   std::string_view line_;  // the line being processed (for errors)

@@ -81,7 +81,10 @@ class RecordingEvents : public LegacyEvents {
   Verdict OnLabel(const LabelEvent& e) override {
     std::string words;
     for (std::string_view w : e.value_words) {
-      words += (words.empty() ? "" : "+") + std::string(w);
+      if (!words.empty()) {
+        words += '+';
+      }
+      words.append(w);
     }
     return Add("LABEL", e.name, Rec("LABEL", e.name, e.source, e.value, words));
   }
@@ -804,6 +807,363 @@ TEST(LegacyDecoderTest, FatalVerdictOnPayloadEvent) {
   EXPECT_EQ(ev.log.size(), 1u);
 }
 
+// ---- the fast path (LegacyDecoderOptions::fast_path) ----
+
+// Everything a decoding run shows: events, errors, the status, every counter but fast_lines.
+struct Outcome {
+  std::vector<std::string> log;
+  std::vector<std::string> errors;
+  std::string status;
+  std::string stats;
+  uint64_t fast_lines = 0;
+  bool closed = false;
+  bool chart_in_scope = false;
+  uint64_t line_number = 0;
+  size_t buffered = 0;
+
+  std::string Text() const {
+    std::string t = "status=" + status + " stats=" + stats + " closed=" + Num(closed) +
+                    " scope=" + Num(chart_in_scope) + " line=" + Num(line_number) +
+                    " buffered=" + std::to_string(buffered) + "\n";
+    for (const std::string& e : errors) {
+      t += "error " + e + "\n";
+    }
+    for (const std::string& l : log) {
+      t += l + "\n";
+    }
+    return t;
+  }
+};
+
+std::string StatsText(const LegacyDecoderStats& s) {
+  std::string t = Rec("", s.bytes, s.lines, s.empty_lines, s.words, s.too_long_lines,
+                      s.lines_with_dropped_words, s.payload_bytes, s.skipped, s.ignored, s.errors,
+                      s.fatal_verdicts);
+  for (uint64_t c : s.commands) {
+    t += ',';
+    t += std::to_string(c);
+  }
+  return t;
+}
+
+// Decodes `text` fed in pieces ending at `cuts` (ascending offsets; none: one Feed()).
+Outcome DecodeAll(std::string_view text, bool fast_path, const std::vector<size_t>& cuts = {},
+                  LegacyDecoderOptions options = {},
+                  const std::map<std::string, Verdict>& verdicts = {}) {
+  RecordingEvents ev;
+  ev.verdicts = verdicts;
+  options.fast_path = fast_path;
+  LegacyDecoder d(&ev, options);
+  size_t at = 0;
+  std::vector<size_t> ends = cuts;
+  ends.push_back(text.size());
+  for (size_t end : ends) {
+    d.Feed(text.substr(at, end - at));
+    at = end;
+  }
+  Outcome o;
+  o.log = std::move(ev.log);
+  o.errors = std::move(ev.errors);
+  o.status = d.status().ToString();
+  o.stats = StatsText(d.stats());
+  o.fast_lines = d.stats().fast_lines;
+  o.closed = d.closed();
+  o.chart_in_scope = d.chart_in_scope();
+  o.line_number = d.line_number();
+  o.buffered = d.buffered_bytes();
+  return o;
+}
+
+// Enough lines after a case that the fast path (which needs 128 bytes from a line start) gets to
+// look at it.
+std::string FastContext(std::string_view line) {
+  std::string text = "BEGIN \"chart\" 1000000\n";
+  text += line;
+  text += "\n";
+  for (int i = 0; i < 12; ++i) {
+    text += "SET \"pad\" = " + std::to_string(i) + "\n";
+  }
+  text += "END\n";
+  return text;
+}
+
+struct FastCase {
+  std::string_view line;  // one line, without its '\n'
+  bool fast;              // taken by the fast path (else by the tokenizer)
+};
+
+// The shapes the fast path takes, and near misses on every side of them (each must decode exactly
+// as the general path decodes it: same events, errors, status and counters).
+TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
+  const std::string id31(31, 'i');
+  const std::string id95(95, 'i');
+  const std::string id96(96, 'i');
+  const std::string set31 = "SET \"" + id31 + "\" = 1";
+  const std::string set95 = "SET '" + id95 + "' = 1";
+  const std::string set96 = "SET \"" + id96 + "\" = 1";
+  const std::string begin95 = "BEGIN \"" + id95 + "\" 5";
+  const FastCase cases[] = {
+      // Taken.
+      {"SET \"x\" = 5", true},
+      {"SET 'x' = 5", true},
+      {"SET \"x\" = 0", true},
+      {"SET \"x\" = -5", true},
+      {"SET \"x\" = -0", true},
+      {"SET \"x\" = 12345678", true},
+      {"SET \"x\" = 123456789", true},
+      {"SET \"x\" = 999999999999999999", true},  // 18 digits
+      {"SET \"x\" = -999999999999999999", true},
+      {"SET \"dim_0003\" = 123456789", true},
+      {set31, true},
+      {set95, true},
+      {"SET \"it's\" = 1", true},              // the other quote is literal
+      {"SET 'say \"hi\"' = 1", true},          //
+      {"SET \"a b=c\td\" = 1", true},          // separators inside quotes
+      {"SET \"\xC3\xA9\x80\xFF\" = 1", true},  // any byte but the quote, '\\' and '\n'
+      {std::string_view("SET \"a\0b\" = 1", 13), true},
+      {"BEGIN \"c2\" 1000000", true},
+      {"BEGIN 'c2' 0", true},
+      {"BEGIN \"c2\" 007", true},  // decimal: leading zeros are fine
+      {"BEGIN \"c2\" -5", true},
+      {begin95, true},
+      // The general path's.
+      {"SET \"a\\\"b\" = 1", false},  // a backslash in the id
+      {"SET \"a\\\\\" = 1", false},
+      {"SET 'x' = 0x10", false},                    // hex
+      {"SET \"x\" = #BJn", false},                  // base64
+      {"SET \"x\" = 010", false},                   // octal (base auto-detect): 8
+      {"SET \"x\" = 00", false},                    //
+      {"SET \"x\" = -010", false},                  //
+      {"SET \"x\" = 08", false},                    // not octal, so a double: 8
+      {"SET \"x\" = 1234567890123456789", false},   // 19 digits
+      {"SET \"x\" = 9223372036854775807", false},   // int64 max
+      {"SET \"x\" = -9223372036854775808", false},  // int64 min
+      {"SET \"x\" = 9223372036854775808", false},   // overflow: a double
+      {"SET \"x\" = 12345678901234567890", false},  // 20 digits
+      {"SET \"x\" = +5", false},
+      {"SET \"x\" = 5.5", false},
+      {"SET \"x\" = 1e3", false},
+      {"SET \"x\" = nan", false},
+      {"SET \"x\" = @EAQzMzMzMzN", false},
+      {"SET \"x\" =", false},  // no value: not collected
+      {"SET \"x\" = ", false},
+      {"SET \"x\"", false},
+      {"SET \"x\" = ''", false},
+      {"SET \"x\" = 5 extra", false},  // more words
+      {"SET \"x\" = 5 ", false},
+      {"SET \"x\" = 5\r", false},  // "\r\n": the splitter drops the "\r"
+      {"SET \"x\" = 5\r\r", false},
+      {"SET x = 5", false},  // unquoted id
+      {"SET\t\"x\" = 5", false},
+      {"SET \"x\"\t=\t5", false},
+      {"SET \"x\"=5", false},
+      {"SET \"x\" =5", false},
+      {"SET \"x\"  = 5", false},
+      {"SET  \"x\" = 5", false},
+      {" SET \"x\" = 5", false},
+      {"SET \"x\" = 5=", false},
+      {"SET \"x\" = \"5\"", false},  // a quoted value
+      {"SET2 \"x\" 1 1 ''", false},
+      {"SET \"unterminated = 5", false},  // the id runs to the end of the line
+      {set96, false},                     // id longer than the fast path scans
+      {"BEGIN \"c2\"", false},
+      {"BEGIN \"c2\" 1 2", false},
+      {"BEGIN \"c2\"  1", false},
+      {"BEGIN \"c2\"=1", false},
+      {"BEGIN \"c2\" 0x10", false},
+      {"BEGIN \"c2\" 1\r", false},
+      {"BEGIN c2 1", false},
+      {"BEGIN \"c\\\"2\" 1", false},
+  };
+  const Outcome base = DecodeAll(FastContext("SET \"k\" = 1"), true);
+  ASSERT_GE(base.fast_lines, 3u);
+  for (const FastCase& c : cases) {
+    const std::string text = FastContext(c.line);
+    const Outcome fast = DecodeAll(text, true);
+    const Outcome general = DecodeAll(text, false);
+    EXPECT_EQ(fast.Text(), general.Text()) << testing::PrintToString(std::string(c.line));
+    EXPECT_FALSE(fast.closed) << testing::PrintToString(std::string(c.line));
+    EXPECT_EQ(general.fast_lines, 0u);
+    EXPECT_EQ(fast.fast_lines, base.fast_lines - (c.fast ? 0 : 1))
+        << testing::PrintToString(std::string(c.line));
+  }
+}
+
+// Lines the fast path must leave to the general path because they fail: the errors (and where
+// the stream stops) are the general path's.
+TEST(LegacyDecoderFastPathTest, ErrorsComeFromTheGeneralPath) {
+  const std::string_view lines[] = {
+      "SET \"\" = 5",
+      "SET '' = 5",
+      "SET \"x\" = -",
+      "SET \"x\" = --5",
+      "SET \"x\" = abc",
+      "BEGIN \"\" 5",
+      "BEGIN \"c\" 1.5",
+      "BEGIN \"c\" -",
+      "SETX \"x\" = 5",
+      "SET \"x\" = 5x",
+      "SET \"x\" = 5\"",
+      "BEGIN \"c2\" 12345678901234567890",
+      "END 1 x",
+      "ENDX",
+      "BEGIN \"c\" 1 x\nEND\nEND",  // END without a chart in scope
+      "END\nSET \"x\" = 1",         // SET without a chart in scope
+      "END2\nEND2",
+  };
+  for (std::string_view line : lines) {
+    const std::string text = FastContext(line);
+    const Outcome fast = DecodeAll(text, true);
+    const Outcome general = DecodeAll(text, false);
+    EXPECT_EQ(fast.Text(), general.Text()) << line;
+    EXPECT_TRUE(fast.closed) << line;
+  }
+}
+
+// Verdicts from handlers called by the fast path: kSkip on BEGIN drops the scope (SET, END
+// counted as skipped), kSkip on SET is counted, kFatal stops with the same status text.
+TEST(LegacyDecoderFastPathTest, VerdictsMatchTheGeneralPath) {
+  std::string text;
+  for (int c = 0; c < 8; ++c) {
+    text += "BEGIN \"chart" + std::to_string(c) + "\" 1000000\n";
+    for (int d = 0; d < 6; ++d) {
+      text += "SET \"dim" + std::to_string(d) + "\" = " + std::to_string(c * 100 + d) + "\n";
+    }
+    text += c % 2 == 0 ? "END\n" : "END2\n";
+  }
+  const std::map<std::string, Verdict> verdict_sets[] = {
+      {},
+      {{"BEGIN chart1", Verdict::kSkip}, {"BEGIN chart4", Verdict::kSkip}},
+      {{"SET dim3", Verdict::kSkip}, {"END ", Verdict::kSkip}, {"END2 ", Verdict::kSkip}},
+      {{"SET dim2", Verdict::kFatal}},
+      {{"BEGIN chart5", Verdict::kFatal}},
+      {{"END ", Verdict::kFatal}},
+      {{"END2 ", Verdict::kFatal}},
+  };
+  for (const auto& verdicts : verdict_sets) {
+    const Outcome fast = DecodeAll(text, true, {}, {}, verdicts);
+    const Outcome general = DecodeAll(text, false, {}, {}, verdicts);
+    EXPECT_EQ(fast.Text(), general.Text()) << testing::PrintToString(verdicts);
+    EXPECT_GT(fast.fast_lines, 0u);
+  }
+  const Outcome fatal = DecodeAll(text, true, {}, {}, {{"SET dim2", Verdict::kFatal}});
+  EXPECT_EQ(fatal.status, "ABORTED: line 4: rejected by the session: SET \"dim2\" = 2");
+  EXPECT_EQ(fatal.line_number, 4u);
+}
+
+// A realistic stream with fast lines and near misses, fed in two or three pieces at every split
+// point and one byte at a time: always what the general path gives in one Feed().
+TEST(LegacyDecoderFastPathTest, EverySplitPointMatchesTheGeneralPath) {
+  std::string text;
+  for (int c = 0; c < 6; ++c) {
+    text += "BEGIN \"disk_space._dev_" + std::to_string(c) + "\" 780107\n";
+    text += "SET \"avail\" = 3083623\nSET \"used\" = 0\nSET 'reserved_for_root' = -12\n";
+    text += c % 3 == 0 ? "SET \"e\" =\nSET \"o\" = 010\r\n" : "SET \"x\" = 0x1F\n";
+    text += c % 2 == 0 ? "END\n" : "END\r\n";
+  }
+  text += "BEGIN2 'system.cpu' 0x1 0x66851E00 #\nSET2 'user' 0x1267 4.2 A\nEND2\n";
+  const Outcome ref = DecodeAll(text, false);
+  ASSERT_FALSE(ref.closed) << ref.status;
+  ASSERT_GT(DecodeAll(text, true).fast_lines, 10u);
+  for (size_t k = 0; k <= text.size(); ++k) {
+    ASSERT_EQ(DecodeAll(text, true, {k}).Text(), ref.Text()) << "split at " << k;
+  }
+  for (size_t a = 0; a <= text.size(); a += 7) {
+    for (size_t b = a; b <= text.size(); b += 29) {
+      ASSERT_EQ(DecodeAll(text, true, {a, b}).Text(), ref.Text()) << a << " " << b;
+    }
+  }
+  std::vector<size_t> every;
+  for (size_t k = 1; k < text.size(); ++k) {
+    every.push_back(k);
+  }
+  EXPECT_EQ(DecodeAll(text, true, every).Text(), ref.Text());
+}
+
+TEST(LegacyDecoderFastPathTest, SmallLimitsUseTheGeneralPath) {
+  std::string text;
+  for (int i = 0; i < 20; ++i) {
+    text += "BEGIN \"c\" 1\nSET \"a\" = " + std::to_string(i) + "\nEND\n";
+  }
+  text += "SET \"" + std::string(100, 'x') + "\" = 1\n";  // too long for max_line 64
+  for (size_t max_line : {size_t{64}, size_t{127}}) {
+    LegacyDecoderOptions o;
+    o.max_line_bytes = max_line;
+    const Outcome fast = DecodeAll(text, true, {}, o);
+    EXPECT_EQ(fast.Text(), DecodeAll(text, false, {}, o).Text());
+    EXPECT_EQ(fast.fast_lines, 0u) << max_line;
+  }
+  LegacyDecoderOptions o;
+  o.max_line_bytes = 128;
+  EXPECT_GT(DecodeAll(text, true, {}, o).fast_lines, 0u);
+  o.max_words = 2;  // SET "a" = 1 has three words: the tokenizer drops one
+  const Outcome fast = DecodeAll(text, true, {}, o);
+  EXPECT_EQ(fast.Text(), DecodeAll(text, false, {}, o).Text());
+  EXPECT_EQ(fast.fast_lines, 0u);
+}
+
+// Random streams of SET/BEGIN/END lines and mutations of them (quotes, backslashes, separators,
+// CRs, signs, leading zeros, 0..20 digits, other words), in random pieces: the fast path never
+// changes a thing.
+TEST(LegacyDecoderFastPathTest, RandomNearMissesMatchTheGeneralPath) {
+  std::mt19937 rng(2024);
+  auto pick = [&](std::initializer_list<std::string_view> l) {
+    return std::string(*(l.begin() + rng() % l.size()));
+  };
+  auto digits = [&](size_t n) {
+    std::string d;
+    for (size_t i = 0; i < n; ++i) {
+      d += static_cast<char>('0' + rng() % 10);
+    }
+    return d;
+  };
+  auto id = [&]() {
+    std::string s;
+    const size_t n = rng() % 4 == 0 ? rng() % 100 : 1 + rng() % 12;
+    for (size_t i = 0; i < n; ++i) {
+      s += rng() % 16 == 0 ? pick({"\\", "'", "\"", " ", "=", "\t", "\r"})
+                           : std::string(1, 'a' + rng() % 26);
+    }
+    return s;
+  };
+  for (int iter = 0; iter < 300; ++iter) {
+    std::string text;
+    for (int n = 0; n < 60; ++n) {
+      const std::string q = rng() % 8 == 0 ? "'" : "\"";
+      const std::string value = (rng() % 6 == 0 ? pick({"-", "+", "0", "", "--"}) : "") +
+                                digits(rng() % 8 == 0 ? rng() % 21 : 1 + rng() % 9);
+      const std::string sep = rng() % 8 == 0 ? pick({"", " ", "  ", "=", " =", "\t= "}) : " = ";
+      const std::string tail = rng() % 10 == 0 ? pick({" ", "\r", " x", "x", "\r\r", "="}) : "";
+      switch (rng() % 10) {
+        case 0:
+          text += "BEGIN " + q + id() + q + (rng() % 6 == 0 ? "" : " " + value) + tail + "\n";
+          break;
+        case 1:
+          text += pick({"END", "END2", "END\r", "END ", "END 1 2", "FLUSH"}) + "\n";
+          break;
+        case 2:
+          text +=
+              pick({"BEGIN2 'c' 1 2 #", "SET2 'a' 1 1 ''", "CHART c", "", " ", "VARIABLE v = 1"}) +
+              "\n";
+          break;
+        default:
+          text += "SET " + q + id() + q + sep + value + tail + "\n";
+          break;
+      }
+    }
+    std::vector<size_t> cuts;
+    for (size_t at = rng() % 700; at < text.size(); at += 1 + rng() % 700) {
+      cuts.push_back(at);
+    }
+    LegacyDecoderOptions o;
+    o.unknown_keyword_is_fatal = false;
+    // The same pieces both ways: a closed decoder stops counting the bytes it is given.
+    const Outcome general = DecodeAll(text, false, cuts, o);
+    const Outcome fast = DecodeAll(text, true, cuts, o);
+    ASSERT_EQ(fast.Text(), general.Text()) << testing::PrintToString(text);
+  }
+}
+
 // ---- real Netdata 1.37.1 traffic ----
 
 class CaptureTest : public ::testing::Test {
@@ -924,6 +1284,52 @@ TEST_F(CaptureTest, OneByteAtATimeEqualsOneShot) {
   Decode(&bytes, text_, {}, 1);
   EXPECT_EQ(bytes.result, LegacyDecoder::Result::kOk);
   EXPECT_EQ(bytes.events.log, ref.events.log);
+}
+
+// Every real session, through the fast path and through the general path only: the same events
+// and counters, and the fast path takes most lines of the data sessions.
+TEST_F(CaptureTest, FastAndGeneralPathsAgreeOnEverySession) {
+  const std::string dirs[] = {"uncompressed", "compressed", "replication/1-before-gap",
+                              "replication/2-after-gap"};
+  for (const std::string& dir : dirs) {
+    Load(dir);
+    if (IsSkipped()) {
+      return;
+    }
+    LegacyDecoderOptions o;
+    o.caps = kCapsNetdata137;
+    const Outcome fast = DecodeAll(text_, true, {}, o);
+    const Outcome general = DecodeAll(text_, false, {}, o);
+    EXPECT_FALSE(fast.closed) << dir << " " << fast.status;
+    EXPECT_EQ(fast.Text(), general.Text()) << dir;
+    std::vector<size_t> cuts;
+    for (size_t at = 16384; at < text_.size(); at += 16384) {
+      cuts.push_back(at);  // lz4-sized reads
+    }
+    EXPECT_EQ(DecodeAll(text_, true, cuts, o).Text(), general.Text()) << dir;
+    if (dir == "uncompressed") {
+      // SET, BEGIN and END are 33716 of its 37235 lines.
+      EXPECT_GT(fast.fast_lines, 33000u);
+    }
+  }
+}
+
+// The data part of the real capture (BEGIN/SET/END with real ids and values) at every split point.
+TEST_F(CaptureTest, EverySplitPointOfRealDataLines) {
+  Load("uncompressed");
+  if (IsSkipped()) {
+    return;
+  }
+  const size_t from = text_.find("\nBEGIN ") + 1;
+  ASSERT_GT(from, 0u);
+  const std::string_view data = std::string_view(text_).substr(from, 3000);
+  const std::string_view part = data.substr(0, data.rfind('\n') + 1);
+  const Outcome ref = DecodeAll(part, false);
+  ASSERT_GT(ref.log.size(), 50u);
+  ASSERT_GT(DecodeAll(part, true).fast_lines, 50u);
+  for (size_t k = 0; k <= part.size(); ++k) {
+    ASSERT_EQ(DecodeAll(part, true, {k}).Text(), ref.Text()) << "split at " << k;
+  }
 }
 
 TEST_F(CaptureTest, RandomChunksOfTheReplicationSession) {

@@ -1,5 +1,7 @@
 #include "bridge/line_splitter.h"
 
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -216,6 +218,176 @@ TEST(LineSplitterTest, ResetForgetsBufferedBytesAndDiscarding) {
   s.Append("ok\n");
   ASSERT_EQ(s.Next(&line), Feed::kLine);
   EXPECT_EQ(line, "ok");
+}
+
+// ---- Borrow() / Release() / Peek() / Skip() ----
+
+// Feeds `text` cut at `cuts` (ascending offsets), each piece through Append() or through
+// Borrow() ... Release() from a heap copy that is overwritten and freed right after Release(), and
+// drains after each piece (alternating Next() and NextRaw() when `raw_every` > 0). Returns a
+// transcript of every answer, the counters and the buffered byte count after each piece.
+std::string Transcript(std::string_view text, const std::vector<size_t>& cuts, bool borrow,
+                       size_t max_line, int raw_every = 0) {
+  LineSplitter s(max_line);
+  std::string out;
+  size_t at = 0;
+  int calls = 0;
+  std::vector<size_t> ends = cuts;
+  ends.push_back(text.size());
+  for (size_t end : ends) {
+    const std::string_view piece = text.substr(at, end - at);
+    at = end;
+    std::unique_ptr<char[]> copy(new char[piece.size()]);
+    std::memcpy(copy.get(), piece.data(), piece.size());
+    const std::string_view bytes(copy.get(), piece.size());
+    if (borrow) {
+      s.Borrow(bytes);
+    } else {
+      s.Append(bytes);
+    }
+    for (;;) {
+      std::string_view line;
+      const bool raw = raw_every > 0 && ++calls % raw_every == 0;
+      const Feed f = raw ? s.NextRaw(&line) : s.Next(&line);
+      if (f == Feed::kNeedMore) {
+        break;
+      }
+      out += raw ? "R[" : "L[";
+      out += f == Feed::kLine ? std::string(line) : "<too long>";
+      out += "]";
+    }
+    if (borrow) {
+      EXPECT_EQ(s.borrowed(), 0u);  // kNeedMore moved any partial line into the buffer
+      s.Release();
+      std::memset(copy.get(), '#', piece.size());
+      copy.reset();
+    }
+    out += " {" + std::to_string(s.buffered()) + "/" + std::to_string(s.too_long_lines()) + "/" +
+           std::to_string(s.discarded_bytes()) + (s.discarding() ? "/d" : "") + "}\n";
+  }
+  return out;
+}
+
+TEST(LineSplitterTest, BorrowEqualsAppendAtEveryPairOfSplitPoints) {
+  // CRLF, a lone CR, a CR at the end, an empty line, lines of exactly and over max_line (8), an
+  // overlong line with and without its '\n' in the same read, and a partial last line.
+  const std::string text =
+      "ab\r\n\nx\ry\n12345678\n123456789\nLONGLONGLONGLONG\r\nok\r\n0123456789ABCDEF"
+      "GHIJ\nend\r";
+  for (int raw_every : {0, 3}) {
+    for (size_t i = 0; i <= text.size(); ++i) {
+      for (size_t j = i; j <= text.size(); ++j) {
+        const std::vector<size_t> cuts = {i, j};
+        ASSERT_EQ(Transcript(text, cuts, /*borrow=*/true, 8, raw_every),
+                  Transcript(text, cuts, /*borrow=*/false, 8, raw_every))
+            << "cuts " << i << "," << j << " raw_every " << raw_every;
+      }
+    }
+  }
+}
+
+TEST(LineSplitterTest, BorrowOneByteAtATimeEqualsAppend) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) {
+    text += "SET \"d" + std::to_string(i) + "\" = " + std::to_string(i * 7919) + "\r\n";
+    text += std::string(static_cast<size_t>(i % 23), 'x') + "\n";
+  }
+  std::vector<size_t> every;
+  for (size_t k = 1; k < text.size(); ++k) {
+    every.push_back(k);
+  }
+  EXPECT_EQ(Transcript(text, every, true, 16), Transcript(text, every, false, 16));
+  EXPECT_EQ(Transcript(text, {}, true, 16), Transcript(text, {}, false, 16));
+}
+
+TEST(LineSplitterTest, ReleaseKeepsWhatWasNotReturned) {
+  LineSplitter s;
+  std::string bytes = "a\nb\nc";
+  s.Borrow(bytes);
+  EXPECT_EQ(s.buffered(), 5u);
+  EXPECT_EQ(s.borrowed(), 5u);
+  std::string_view line;
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(line, "a");
+  s.Release();  // the caller stops early: "b\nc" must survive the caller's buffer
+  EXPECT_EQ(s.borrowed(), 0u);
+  EXPECT_EQ(s.buffered(), 3u);
+  bytes.assign(bytes.size(), '#');
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(line, "b");
+  EXPECT_EQ(s.Next(&line), Feed::kNeedMore);
+  std::string more = "d\ne";
+  s.Borrow(more);  // completes "cd" in the buffer, borrows "e"
+  EXPECT_EQ(s.borrowed(), 1u);
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(line, "cd");
+  EXPECT_EQ(s.Next(&line), Feed::kNeedMore);
+  s.Release();
+  more.assign(more.size(), '#');
+  s.Append("f\n");
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(line, "ef");
+}
+
+TEST(LineSplitterTest, AppendAfterBorrowKeepsTheOrder) {
+  LineSplitter s;
+  s.Borrow("one\ntw");
+  s.Append("o\nthree\n");  // releases the borrowed bytes first
+  EXPECT_THAT(Drain(s), ElementsAre("one", "two", "three"));
+}
+
+TEST(LineSplitterTest, PeekAndSkipServeBufferedThenBorrowedBytes) {
+  LineSplitter s;
+  s.Append("SET \"a\" = 1\nSE");  // a partial line stays buffered
+  std::string_view line;
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(s.Next(&line), Feed::kNeedMore);
+  s.Borrow("T \"b\" = 2\nEND\nBEGIN");
+  EXPECT_EQ(s.Peek(), "SET \"b\" = 2\n");  // the completed line, in the buffer
+  s.Skip(s.Peek().size());
+  EXPECT_EQ(s.Peek(), "END\nBEGIN");  // then the borrowed bytes
+  EXPECT_EQ(s.buffered(), 9u);
+  s.Skip(4);
+  EXPECT_EQ(s.Peek(), "BEGIN");
+  EXPECT_EQ(s.Next(&line), Feed::kNeedMore);  // moved to the buffer
+  EXPECT_EQ(s.borrowed(), 0u);
+  EXPECT_EQ(s.Peek(), "BEGIN");
+  s.Release();
+  s.Append(" x\n");
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(line, "BEGIN x");
+}
+
+TEST(LineSplitterTest, BorrowWhileDiscardingDropsTheRestOfTheLongLine) {
+  LineSplitter s(4);
+  s.Borrow("0123456789");
+  std::string_view line;
+  EXPECT_EQ(s.Next(&line), Feed::kTooLong);  // no '\n' yet: counted, then discarded
+  EXPECT_TRUE(s.discarding());
+  EXPECT_EQ(s.buffered(), 0u);
+  s.Release();
+  s.Borrow("still long\nok\n");
+  EXPECT_FALSE(s.discarding());
+  ASSERT_EQ(s.Next(&line), Feed::kLine);
+  EXPECT_EQ(line, "ok");
+  EXPECT_EQ(s.too_long_lines(), 1u);
+  EXPECT_EQ(s.discarded_bytes(), 21u);
+}
+
+TEST(LineSplitterTest, BorrowedPartialLineOverTheLimitNeverReachesTheBuffer) {
+  LineSplitter s(1024);
+  const size_t initial = s.capacity();
+  const std::string chunk(5000, 'x');
+  std::string_view line;
+  for (int i = 0; i < 100; ++i) {
+    s.Borrow(chunk);
+    while (s.Next(&line) != Feed::kNeedMore) {
+    }
+    s.Release();
+    EXPECT_LE(s.buffered(), 1025u);
+  }
+  EXPECT_EQ(s.capacity(), initial);
+  EXPECT_EQ(s.too_long_lines(), 1u);
 }
 
 }  // namespace

@@ -226,6 +226,13 @@ bool ParseUint64(std::string_view s, uint64_t* out, IntBase base) {
   if (!s.empty() && s[0] == '+') {
     s.remove_prefix(1);
   }
+  // Fast path: plain decimal (not octal) that cannot overflow.
+  uint64_t v;
+  if (!s.empty() && ScanDecimal(s.data(), s.data() + s.size(), &v) == s.size() &&
+      (base == IntBase::kDecimal || s[0] != '0' || s.size() == 1)) {
+    *out = v;
+    return true;
+  }
   Form form;
   return ParseMagnitude(s, base, out, &form);
 }
@@ -237,6 +244,12 @@ bool ParseInt64(std::string_view s, int64_t* out, IntBase base) {
     s.remove_prefix(1);
   }
   uint64_t mag;
+  // Fast path: plain decimal (not octal) of at most 18 digits, which always fits.
+  if (!s.empty() && ScanDecimal(s.data(), s.data() + s.size(), &mag) == s.size() &&
+      (base == IntBase::kDecimal || s[0] != '0' || s.size() == 1)) {
+    *out = negative ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
+    return true;
+  }
   Form form;
   if (!ParseMagnitude(s, base, &mag, &form)) {
     return false;

@@ -3,7 +3,9 @@
 #include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -115,6 +117,141 @@ TEST(NumbersTest, ParseInt64Table) {
     EXPECT_EQ(ParseInt64(c.text, &v, c.base), c.ok) << c.text;
     if (c.ok) {
       EXPECT_EQ(v, c.value) << c.text;
+    }
+  }
+}
+
+// The boundaries of the decimal fast path inside ParseInt64/ParseUint64 (<= 18 digits, optional
+// sign, no octal leading zero with kAuto): either side must give what the full parser gives.
+TEST(NumbersTest, IntegerFastPathBoundaries) {
+  struct Case {
+    std::string_view text;
+    IntBase base;
+    bool ok;
+    int64_t value;
+  };
+  const Case cases[] = {
+      {"999999999999999999", IntBase::kAuto, true, 999999999999999999},    // 18: fast
+      {"-999999999999999999", IntBase::kAuto, true, -999999999999999999},  // 18: fast
+      {"1000000000000000000", IntBase::kAuto, true, 1000000000000000000},  // 19: full
+      {"9223372036854775807", IntBase::kAuto, true, kI64Max},              // 19: full
+      {"9223372036854775808", IntBase::kAuto, false, 0},                   // overflow
+      {"-9223372036854775808", IntBase::kAuto, true, kI64Min},             // 19: full
+      {"18446744073709551616", IntBase::kAuto, false, 0},                  // 20 digits
+      {"99999999999999999999", IntBase::kDecimal, false, 0},               // 20 digits
+      {"0000000000000000001", IntBase::kDecimal, true, 1},                 // 19 with zeros
+      {"0000000000000000001", IntBase::kAuto, true, 1},                    // octal 1
+      {"00000000", IntBase::kAuto, true, 0},                               // 8 zeros: octal
+      {"010", IntBase::kAuto, true, 8},                                    // octal, not fast
+      {"010", IntBase::kDecimal, true, 10},                                // decimal, fast
+      {"08", IntBase::kAuto, false, 0},                                    // bad octal digit
+      {"08", IntBase::kDecimal, true, 8},                                  //
+      {"0", IntBase::kAuto, true, 0},                                      // "0" is fast
+      {"12345678", IntBase::kAuto, true, 12345678},                        // one 8-byte step
+      {"123456789", IntBase::kAuto, true, 123456789},                      // step + a byte
+      {"1234567x", IntBase::kAuto, false, 0},                              // stray byte
+      {"12345678x", IntBase::kAuto, false, 0},                             // stray after 8
+      {"1234567:", IntBase::kAuto, false, 0},                              // '9' + 1
+      {"1234567/", IntBase::kAuto, false, 0},                              // '0' - 1
+      {std::string_view("1234567\xFA", 8), IntBase::kAuto, false, 0},      // +6 carries
+      {std::string_view("1234567\0", 8), IntBase::kAuto, false, 0},        // NUL
+      {"0x10", IntBase::kAuto, true, 16},                                  // hex: full
+      {"+12", IntBase::kAuto, true, 12},                                   // '+': full
+      {"- 1", IntBase::kAuto, false, 0},                                   //
+  };
+  for (const Case& c : cases) {
+    int64_t v = 12345;
+    EXPECT_EQ(ParseInt64(c.text, &v, c.base), c.ok) << c.text;
+    if (c.ok) {
+      EXPECT_EQ(v, c.value) << c.text;
+    }
+    uint64_t u = 12345;
+    const bool unsigned_ok = c.ok && c.value >= 0 && !c.text.starts_with('-');
+    if (!c.text.starts_with('-') && c.text != "9223372036854775808") {
+      EXPECT_EQ(ParseUint64(c.text, &u, c.base), unsigned_ok) << c.text;
+      if (unsigned_ok) {
+        EXPECT_EQ(u, static_cast<uint64_t>(c.value)) << c.text;
+      }
+    }
+  }
+}
+
+// Digits the way a reader of the spec would count them: a byte at a time.
+size_t ReferenceScanDecimal(std::string_view s, uint64_t* value) {
+  size_t n = 0;
+  uint64_t v = 0;
+  while (n < s.size() && s[n] >= '0' && s[n] <= '9') {
+    v = v * 10 + static_cast<uint64_t>(s[n] - '0');
+    ++n;
+  }
+  if (n == 0 || n > kMaxFastDecimalDigits) {
+    return 0;
+  }
+  *value = v;
+  return n;
+}
+
+TEST(NumbersTest, ScanDecimalTable) {
+  struct Case {
+    std::string_view text;
+    size_t count;
+    uint64_t value;
+  };
+  const Case cases[] = {
+      {"", 0, 0},
+      {"x", 0, 0},
+      {"0", 1, 0},
+      {"7\n", 1, 7},
+      {"42 = 1", 2, 42},
+      {"1234567", 7, 1234567},
+      {"12345678", 8, 12345678},
+      {"12345678\n", 8, 12345678},
+      {"123456789\n", 9, 123456789},
+      {"000000000000000123", 18, 123},
+      {"999999999999999999", 18, 999999999999999999},
+      {"999999999999999999\n", 18, 999999999999999999},
+      {"1000000000000000000", 0, 0},  // 19 digits: the full parsers' job
+      {"12345678901234567890", 0, 0},
+      {"-1", 0, 0},
+      {"+1", 0, 0},
+      {"1.5", 1, 1},
+      {"09", 2, 9},  // leading zeros are the caller's business
+      {std::string_view("12\0\0\0\0\0\0", 8), 2, 12},
+      {"99999999:", 8, 99999999},
+      {"/9999999", 0, 0},
+  };
+  for (const Case& c : cases) {
+    uint64_t v = 777;
+    EXPECT_EQ(ScanDecimal(c.text.data(), c.text.data() + c.text.size(), &v), c.count) << c.text;
+    EXPECT_EQ(v, c.count != 0 ? c.value : 777) << c.text;
+  }
+}
+
+// Every length of digit run, followed by every kind of byte, and every distance to `end` (which
+// switches between the 8-byte step and single bytes): ScanDecimal never reads past `end` (ASan
+// checks the heap copy) and agrees with the byte-at-a-time reference.
+TEST(NumbersTest, ScanDecimalMatchesReferenceAtEveryEnd) {
+  std::mt19937_64 rng(42);
+  const std::string_view stoppers("\n =.x/:\0\xFA\xFF\x80-+", 13);
+  for (size_t digits = 0; digits <= 21; ++digits) {
+    for (char stop : stoppers) {
+      std::string text;
+      for (size_t i = 0; i < digits; ++i) {
+        text += static_cast<char>('0' + rng() % 10);
+      }
+      text += stop;
+      text += "123456789012345678901234";  // more digits after the stop byte
+      for (size_t size = 0; size <= text.size(); ++size) {
+        const std::unique_ptr<char[]> copy(new char[size]);  // exactly `size` readable bytes
+        std::memcpy(copy.get(), text.data(), size);
+        const std::string_view view(copy.get(), size);
+        uint64_t want = 1;
+        uint64_t got = 1;
+        const size_t want_n = ReferenceScanDecimal(view, &want);
+        ASSERT_EQ(ScanDecimal(view.data(), view.data() + view.size(), &got), want_n)
+            << text << " size " << size;
+        ASSERT_EQ(got, want) << text << " size " << size;
+      }
     }
   }
 }

@@ -12,7 +12,10 @@ inline constexpr size_t kMaxWords = 30;
 // Netdata 1.37 kept 20 (PLUGINSD_MAX_WORDS); a sender must stay within this for old parents.
 inline constexpr size_t kMaxWordsNetdata137 = 20;
 
-// True for the bytes that separate words outside quotes: space, TAB, CR, LF, '=', FF and VT.
+// The bytes that separate words outside quotes: space, TAB, CR, LF, '=', FF and VT.
+inline constexpr std::string_view kWordSeparators = " \t\r\n=\f\v";
+
+// True for the bytes of kWordSeparators.
 bool IsWordSeparator(char c);
 
 // Splits `line` into at most `max_words` words, stored as views into `line` in words[0..n), and

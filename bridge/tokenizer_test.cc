@@ -1,5 +1,6 @@
 #include "bridge/tokenizer.h"
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,7 +109,9 @@ TEST(TokenizerTest, MaxWordsDropsTheRest) {
 
   std::string many;
   for (int i = 0; i < 35; ++i) {
-    many += "w" + std::to_string(i) + " ";
+    many += 'w';
+    many += std::to_string(i);
+    many += ' ';
   }
   EXPECT_EQ(Words(many, kMaxWords, &dropped).size(), 30u);
   EXPECT_TRUE(dropped);
@@ -122,6 +125,97 @@ TEST(TokenizerTest, SeparatorSet) {
     const bool expected =
         c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' || c == '\f' || c == '\v';
     EXPECT_EQ(IsWordSeparator(static_cast<char>(c)), expected) << c;
+    EXPECT_EQ(kWordSeparators.find(static_cast<char>(c)) != std::string_view::npos, expected) << c;
+  }
+}
+
+// Words longer than 16 bytes are scanned 16 bytes at a time while 16 are left in the line: the
+// byte that ends them (a separator, a backslash, the closing quote) at every offset of a block,
+// and the bytes just outside the '\t'..'\r' range, must be seen exactly as byte by byte.
+TEST(TokenizerTest, LongWordsEndAtTheRightByte) {
+  struct Case {
+    std::string_view line;
+    std::vector<std::string> words;
+  };
+  const std::string long_word(40, 'w');
+  const Case cases[] = {
+      {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b", {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "b"}},
+      {"aaaaaaaaaaaaaaaa=bbbbbbbbbbbbbbbbbbbbbb", {"aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbb"}},
+      {"aaaaaaaaaaaaaaa\tbbbbbbbbbbbbbbbbbbbbbb", {"aaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbb"}},
+      {"aaaaaaaaaaaaaaaaa\rbbbbbbbbbbbbbbbbbbbb", {"aaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb"}},
+      {"aaaaaaaaaaaaaaaaaa\vbbbbbbbbbbbbbbbbbbbb", {"aaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb"}},
+      {"aaaaaaaaaaaaaaaaaaa\fbbbbbbbbbbbbbbbbbb", {"aaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbb"}},
+      // '\b' (8) and 0x0E are just below and above the range: word bytes.
+      {"aaaaaaaaaaaaaaaaaa\bb\x0E\x1F!\"'#bbbbbbbbbbbbbbbbb",
+       {"aaaaaaaaaaaaaaaaaa\bb\x0E\x1F!\"'#bbbbbbbbbbbbbbbbb"}},
+      {"aaaaaaaaaaaaaaaaaaa\\ bbbbbbbbbbbbbbbbbbbbbb",
+       {"aaaaaaaaaaaaaaaaaaa\\ bbbbbbbbbbbbbbbbbbbbbb"}},
+      {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b = c\" d",
+       {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b = c", "d"}},
+      {"\"aaaaaaaaaaaaaaaaaaaa'aaaaaaaaaa\\\"aaaa\" d",
+       {"aaaaaaaaaaaaaaaaaaaa'aaaaaaaaaa\\\"aaaa", "d"}},
+      {"'aaaaaaaaaaaaaaaaaaaaaa\"aaaaaaaaaa' d", {"aaaaaaaaaaaaaaaaaaaaaa\"aaaaaaaaaa", "d"}},
+      {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+       {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}},
+      {"\xC3\xA9t\xC3\xA9\xFF\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80 x",
+       {"\xC3\xA9t\xC3\xA9\xFF\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80", "x"}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(Words(c.line), ElementsAreArray(c.words)) << c.line;
+  }
+}
+
+// The rules of spec §5.3 written out a byte at a time, as the reference.
+std::vector<std::string> ReferenceWords(std::string_view line, size_t max_words, bool* dropped) {
+  auto sep = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' || c == '\f' || c == '\v';
+  };
+  std::vector<std::string> out;
+  *dropped = false;
+  size_t i = 0;
+  for (;;) {
+    while (i < line.size() && sep(line[i])) {
+      ++i;
+    }
+    if (i == line.size()) {
+      return out;
+    }
+    if (out.size() == max_words) {
+      *dropped = true;
+      return out;
+    }
+    const char q = line[i];
+    const bool quoted = q == '"' || q == '\'';
+    const size_t start = quoted ? ++i : i;
+    while (i < line.size() && (quoted ? line[i] != q : !sep(line[i]))) {
+      i += (line[i] == '\\' && i + 1 < line.size()) ? 2 : 1;
+    }
+    out.emplace_back(line.substr(start, i - start));
+    if (quoted && i < line.size()) {
+      ++i;
+    }
+  }
+}
+
+// Random lines from an alphabet rich in separators, quotes and backslashes, 0..100 bytes long (so
+// both the 16-byte scans and the byte loop run, with every kind of byte at every offset).
+TEST(TokenizerTest, MatchesReferenceOnRandomLines) {
+  std::mt19937 rng(1337);
+  const std::string_view alphabet("ab \t\r\n\f\v=\"'\\\b\x0E\x80\xFF\0", 17);
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string line;
+    const size_t size = rng() % 101;
+    // Mostly word bytes, so words get long.
+    for (size_t i = 0; i < size; ++i) {
+      line += rng() % 4 != 0 ? 'a' : alphabet[rng() % alphabet.size()];
+    }
+    for (size_t max_words : {size_t{2}, kMaxWords}) {
+      bool want_dropped = false;
+      bool got_dropped = true;
+      const std::vector<std::string> want = ReferenceWords(line, max_words, &want_dropped);
+      ASSERT_EQ(Words(line, max_words, &got_dropped), want) << testing::PrintToString(line);
+      ASSERT_EQ(got_dropped, want_dropped) << testing::PrintToString(line);
+    }
   }
 }
 
