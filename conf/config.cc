@@ -658,12 +658,13 @@ void ConfigBuilder::ReadChildSection(const std::string& section) {
 
 // ----------------------------------------------------------------------------------------------
 
-AccessRule Config::ApiKeyAccess(std::string_view key) const {
+AccessRule Config::Access(std::string_view section, std::string_view default_type,
+                          bool default_enabled) const {
   AccessRule r;
-  r.type = "api";
-  r.enabled = false;
+  r.type = std::string(default_type);
+  r.enabled = default_enabled;
   r.allow_from = SimplePattern::Parse("*");
-  if (auto it = child_sections_.find(key); it != child_sections_.end()) {
+  if (auto it = child_sections_.find(section); it != child_sections_.end()) {
     r.section_present = true;
     r.type = it->second.type.value_or(r.type);
     r.enabled = it->second.enabled.value_or(r.enabled);
@@ -674,20 +675,12 @@ AccessRule Config::ApiKeyAccess(std::string_view key) const {
   return r;
 }
 
+AccessRule Config::ApiKeyAccess(std::string_view key) const {
+  return Access(key, "api", /*default_enabled=*/false);
+}
+
 AccessRule Config::MachineGuidAccess(std::string_view guid) const {
-  AccessRule r;
-  r.type = "machine";
-  r.enabled = true;
-  r.allow_from = SimplePattern::Parse("*");
-  if (auto it = child_sections_.find(guid); it != child_sections_.end()) {
-    r.section_present = true;
-    r.type = it->second.type.value_or(r.type);
-    r.enabled = it->second.enabled.value_or(r.enabled);
-    if (it->second.allow_from.has_value()) {
-      r.allow_from = *it->second.allow_from;
-    }
-  }
-  return r;
+  return Access(guid, "machine", /*default_enabled=*/true);
 }
 
 namespace {

@@ -234,6 +234,9 @@ class Config {
   std::vector<Origin> Describe() const { return origins_; }
 
  private:
+  // The access rule of a stream.conf section, with the defaults of its role.
+  AccessRule Access(std::string_view section, std::string_view default_type,
+                    bool default_enabled) const;
   friend class ConfigBuilder;
 
   std::map<std::string, ChildSection, std::less<>> child_sections_;
