@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bridge/caps.h"
+#include "bridge/event_text_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test/testutil/captures.h"
@@ -28,43 +29,9 @@ using ::testing::IsEmpty;
 
 // ---- helpers ----
 
-std::string Num(double v) {
-  if (std::isnan(v)) {
-    return "nan";
-  }
-  char buf[40];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip form
-  return std::string(buf, end);
-}
-std::string Num(int64_t v) { return std::to_string(v); }
-std::string Num(uint64_t v) { return std::to_string(v); }
-std::string Num(bool v) { return v ? "1" : "0"; }
-std::string Num(uint8_t v) { return std::to_string(static_cast<int>(v)); }
-std::string Num(std::string_view v) { return std::string(v); }
-std::string Num(const char* v) { return v; }
-std::string Num(const CollectedValue& v) {
-  switch (v.kind) {
-    case CollectedValue::Kind::kInt:
-      return "i:" + std::to_string(v.i);
-    case CollectedValue::Kind::kDouble:
-      return "d:" + Num(v.d);
-    case CollectedValue::Kind::kEmpty:
-      break;
-  }
-  return "empty";
-}
-template <typename E>
-std::string Enum(E e) {
-  return std::to_string(static_cast<int>(e));
-}
-
-template <typename... T>
-std::string Rec(std::string_view kind, const T&... fields) {
-  std::string s(kind);
-  const char* sep = " ";
-  ((s += sep, s += Num(fields), sep = "|"), ...);
-  return s;
-}
+using event_text::Enum;
+using event_text::Rec;
+using event_text::Str;
 
 // Records every event as one canonical text line, counts them per keyword and lets a test pick
 // the verdict for "<KIND> <id>".
@@ -822,8 +789,8 @@ struct Outcome {
   size_t buffered = 0;
 
   std::string Text() const {
-    std::string t = "status=" + status + " stats=" + stats + " closed=" + Num(closed) +
-                    " scope=" + Num(chart_in_scope) + " line=" + Num(line_number) +
+    std::string t = "status=" + status + " stats=" + stats + " closed=" + Str(closed) +
+                    " scope=" + Str(chart_in_scope) + " line=" + Str(line_number) +
                     " buffered=" + std::to_string(buffered) + "\n";
     for (const std::string& e : errors) {
       t += "error " + e + "\n";

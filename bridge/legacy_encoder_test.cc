@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bridge/caps.h"
+#include "bridge/event_text_test_util.h"
 #include "bridge/legacy_decoder.h"
 #include "bridge/tokenizer.h"
 #include "gmock/gmock.h"
@@ -30,45 +31,9 @@ constexpr uint32_t kV2B64 = kCapInterpolated | kCapIeee754 | kCapSlots;
 
 // ---- canonical text of the events the encoder can produce ----
 
-std::string Str(double v) {
-  if (std::isnan(v)) {
-    return "nan";
-  }
-  if (v == 0) {
-    v = 0;  // -0 == 0 (the decimal printer writes "0"; numbers_test checks -0.0 bit patterns)
-  }
-  char buf[40];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, end);
-}
-std::string Str(int64_t v) { return std::to_string(v); }
-std::string Str(uint64_t v) { return std::to_string(v); }
-std::string Str(bool v) { return v ? "1" : "0"; }
-std::string Str(uint8_t v) { return std::to_string(static_cast<int>(v)); }
-std::string Str(std::string_view v) { return std::string(v); }
-std::string Str(const char* v) { return v; }
-std::string Str(const CollectedValue& v) {
-  switch (v.kind) {
-    case CollectedValue::Kind::kInt:
-      return "i:" + std::to_string(v.i);
-    case CollectedValue::Kind::kDouble:
-      return "d:" + Str(v.d);
-    case CollectedValue::Kind::kEmpty:
-      break;
-  }
-  return "empty";
-}
-template <typename E>
-std::string Enum(E e) {
-  return std::to_string(static_cast<int>(e));
-}
-template <typename... T>
-std::string Rec(std::string_view kind, const T&... fields) {
-  std::string s(kind);
-  const char* sep = " ";
-  ((s += sep, s += Str(fields), sep = "|"), ...);
-  return s;
-}
+using event_text::Enum;
+using event_text::Rec;
+using event_text::Str;
 
 std::string Canon(const ChartEvent& e) {
   return Rec("CHART", e.slot, e.id, e.name, e.title, e.units, e.family, e.context,
