@@ -84,7 +84,6 @@ struct Chart {
   int64_t child_last = 0;
   int64_t child_wall = 0;
   uint64_t repl_requests = 0;
-  bool defined_this_connection = false;
 
   int64_t first_time_s() const;
   int64_t last_time_s() const;

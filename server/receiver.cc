@@ -244,7 +244,6 @@ class ReceiverSession : public bridge::LegacyEvents,
     chart->update_every = update_every;
     chart->options = e.options;
     chart->pending_labels.clear();
-    chart->defined_this_connection = true;
     if (e.slot > 0 && e.slot <= kMaxChartSlots) {
       if (host_->chart_slots.size() < e.slot) {
         host_->chart_slots.resize(e.slot, nullptr);
@@ -672,9 +671,8 @@ class ReceiverSession : public bridge::LegacyEvents,
 
   // The checks of spec §3.6 (OLD order), then negotiation and the prompt.
   void Handshake() {
-    const bridge::StreamRequest& r = parser_.request();
-    request_hostname_ = r.hostname;
-    const bridge::StreamRequest& req = r;
+    const bridge::StreamRequest& req = parser_.request();
+    request_hostname_ = req.hostname;
     // 0. web layer: the listener's ACL and [web] allow streaming from.
     if (!listener_.bind.allows_streaming()) {
       return Deny("streaming is not allowed on this listener (bind to ACL)", "ACCESS DENIED - ACL",
@@ -828,7 +826,6 @@ class ReceiverSession : public bridge::LegacyEvents,
       // Every chart starts this connection with no replication running (spec §9.2).
       for (auto& [id, c] : host_->charts) {
         c->replication = ReplicationState::kIdle;
-        c->defined_this_connection = false;
       }
       host_->last_data_s = now;
     }
@@ -855,7 +852,6 @@ class ReceiverSession : public bridge::LegacyEvents,
     // until the child has sent something (spec §3.5).
     std::string leftover = std::move(parser_.mutable_request()->leftover);
     out_ = bridge::HandshakeReply(caps_);
-    streaming_ = true;
     Flush();
     timer_.cancel();
     idle_deadline_ = std::chrono::steady_clock::now() +
@@ -1076,7 +1072,6 @@ class ReceiverSession : public bridge::LegacyEvents,
   bool writing_ = false;
   std::string close_after_write_;
   bool closed_ = false;
-  bool streaming_ = false;
   std::string request_hostname_;
   std::shared_ptr<Host> host_;
   uint32_t caps_ = 0;
