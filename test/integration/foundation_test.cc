@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -186,6 +187,22 @@ TEST_F(FoundationTest, GarbageIsClosedWithoutDisturbingAConcurrentGrpcCall) {
       (stub->GetInfo(&ctx, v1::GetInfoRequest(), &resp).ok() ? ok_calls : failed_calls)++;
     }
   });
+  absl::Cleanup join_caller = [&] {
+    stop = true;
+    caller.join();
+  };
+  // The calls must overlap the garbage: wait (bounded) for the channel to be up first, and after
+  // the garbage for further calls to succeed, so a slow (sanitized) build cannot finish the
+  // garbage before the first call lands.
+  auto wait_for_calls = [&](int at_least) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (ok_calls.load() < at_least && failed_calls.load() == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  wait_for_calls(1);
+  const int before_garbage = ok_calls.load();
   for (int i = 0; i < 20; ++i) {
     int fd = ConnectLoopback(relay->port());
     ASSERT_GE(fd, 0);
@@ -196,9 +213,11 @@ TEST_F(FoundationTest, GarbageIsClosedWithoutDisturbingAConcurrentGrpcCall) {
     EXPECT_TRUE(reply.empty());
     close(fd);
   }
-  stop = true;
-  caller.join();
-  EXPECT_GT(ok_calls.load(), 0);
+  const int after_garbage = ok_calls.load();
+  wait_for_calls(after_garbage + 3);
+  std::move(join_caller).Invoke();
+  EXPECT_GT(before_garbage, 0);
+  EXPECT_GE(ok_calls.load(), after_garbage + 3);
   EXPECT_EQ(failed_calls.load(), 0);
   EXPECT_TRUE(absl::StrContains(relay->Log(), "unknown protocol")) << relay->Log();
 }
