@@ -95,9 +95,9 @@ void FillChart(const Chart& c, bool with_dimensions, ndrelay::v1::Chart* out) {
     o->set_obsolete(d.options & bridge::kDimObsolete);
     o->set_hidden(d.options & bridge::kDimHidden);
     o->set_noreset(d.options & bridge::kDimNoReset);
-    if (d.store && d.store->first_time_s() > 0) {
-      SetSeconds(d.store->first_time_s(), o->mutable_first_entry());
-      SetSeconds(d.store->last_time_s(), o->mutable_last_entry());
+    if (c.store && c.store->first_time_s(d.index) > 0) {
+      SetSeconds(c.store->first_time_s(d.index), o->mutable_first_entry());
+      SetSeconds(c.store->last_time_s(d.index), o->mutable_last_entry());
     }
   }
 }
@@ -357,10 +357,10 @@ grpc::ServerUnaryReactor* AdminService::QueryData(grpc::CallbackServerContext* c
   }
   constexpr size_t kMaxRows = 86400;
   for (size_t col = 0; col < dims.size(); ++col) {
-    if (!dims[col]->store) {
-      continue;
+    if (!c->store) {
+      break;
     }
-    dims[col]->store->Query(after, before, [&](int64_t t, double v, db::PointFlags f) {
+    c->store->Query(dims[col]->index, after, before, [&](int64_t t, double v, db::PointFlags f) {
       auto it = row_of.find(t);
       if (it == row_of.end()) {
         if (row_of.size() >= kMaxRows) {

@@ -18,9 +18,9 @@ std::string_view ReplicationStateName(ReplicationState s) {
 
 int64_t Chart::first_time_s() const {
   int64_t first = 0;
-  for (const auto& d : dims) {
-    if (d.store) {
-      int64_t f = d.store->first_time_s();
+  if (store != nullptr) {
+    for (size_t i = 0; i < store->dimension_count(); ++i) {
+      const int64_t f = store->first_time_s(i);
       if (f > 0 && (first == 0 || f < first)) {
         first = f;
       }
@@ -31,9 +31,9 @@ int64_t Chart::first_time_s() const {
 
 int64_t Chart::last_time_s() const {
   int64_t last = 0;
-  for (const auto& d : dims) {
-    if (d.store) {
-      last = std::max(last, d.store->last_time_s());
+  if (store != nullptr) {
+    for (size_t i = 0; i < store->dimension_count(); ++i) {
+      last = std::max(last, store->last_time_s(i));
     }
   }
   return last;

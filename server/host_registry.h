@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,17 +29,39 @@ struct StringViewEq {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const { return a == b; }
 };
+// a == b for b.size() bytes at a; ids are short, so two overlapping 4- or 8-byte compares cover
+// most without a call to memcmp.
+inline bool SameBytes(const char* a, std::string_view b) {
+  const size_t n = b.size();
+  if (n >= 8 && n <= 16) {
+    uint64_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 8);
+    std::memcpy(&y0, b.data(), 8);
+    std::memcpy(&x1, a + n - 8, 8);
+    std::memcpy(&y1, b.data() + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 4);
+    std::memcpy(&y0, b.data(), 4);
+    std::memcpy(&x1, a + n - 4, 4);
+    std::memcpy(&y1, b.data() + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  return std::memcmp(a, b.data(), n) == 0;
+}
+
 template <typename V>
 using StringMap = absl::flat_hash_map<std::string, V, StringViewHash, StringViewEq>;
 
-// One dimension of a chart: its id and name, options, collection slot in the chart's collector
-// (which also holds the algorithm, multiplier and divisor) and its storage. Kept small: a relay
-// holds one per collected metric.
+// One dimension of a chart: its id and name, options, and its index, which is its column in the
+// chart's collector (which also holds the algorithm, multiplier and divisor) and store. Kept
+// small: a relay holds one per collected metric.
 struct Dimension {
   std::string id;
-  std::string name;  // empty when equal to id
-  std::unique_ptr<db::DimensionStore> store;
-  uint32_t index = 0;   // in Chart::collector and Chart::dims
+  std::string name;     // empty when equal to id
+  uint32_t index = 0;   // in Chart::collector, Chart::store and Chart::dims
   uint8_t options = 0;  // bridge::kDim*
   const std::string& display_name() const { return name.empty() ? id : name; }
 };
@@ -51,8 +74,24 @@ enum class ReplicationState : uint8_t {
 };
 std::string_view ReplicationStateName(ReplicationState s);
 
+// Hot fields first: what a v1 collection (BEGIN, SETs, END) reads is in the first few cache lines
+// of the object (plus the collector's per-dimension array, `ids` and the store's row); the
+// collector is inline for the same reason.
 struct Chart {
   std::string id;
+  // The chart whose BEGIN followed this one's last time: children send their charts in the same
+  // order every round, so the receiver checks it before hashing the next BEGIN's id.
+  Chart* next_hint = nullptr;
+  size_t set_cursor = 0;                  // the dimension the next SET most likely names
+  bool compacted = true;                  // false while dimensions are being added
+  std::unique_ptr<db::ChartStore> store;  // nullptr if the engine could not create it
+  std::optional<db::ChartStoreSink> sink;
+  // Every dimension id, concatenated in index order (dim i is [id_ends[i-1], id_ends[i])): the
+  // per-SET check reads this small contiguous block instead of a Dimension per line.
+  std::string ids;
+  std::vector<uint32_t> id_ends;
+  std::optional<db::ChartCollector> collector;
+
   std::string name;
   std::string title;
   std::string units;
@@ -71,10 +110,6 @@ struct Chart {
   // Keys are views of Dimension::id (stable in the deque).
   absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, StringViewEq> dim_index;
   std::vector<Dimension*> dim_slots;  // SLOT:<n> → dimension (NEW children)
-  std::unique_ptr<db::ChartCollector> collector;
-  std::unique_ptr<db::DimensionStoreSink> sink;
-  size_t set_cursor = 0;  // the dimension the next SET most likely names
-  bool compacted = true;  // false while dimensions are being added
 
   // Replication (parent side).
   ReplicationState replication = ReplicationState::kIdle;
@@ -87,17 +122,26 @@ struct Chart {
 
   int64_t first_time_s() const;
   int64_t last_time_s() const;
-  // SET lines name dimensions in definition order: the expected one is checked inline before
-  // any hashing.
-  Dimension* FindDimension(std::string_view id) {
-    if (set_cursor < dims.size()) {
-      Dimension& d = dims[set_cursor];
-      if (d.id.size() == id.size() && std::memcmp(d.id.data(), id.data(), id.size()) == 0) {
-        ++set_cursor;
-        return &d;
+  // Appends a new dimension's id to `ids` (its index must be id_ends.size()).
+  void AddId(std::string_view id) {
+    ids.append(id);
+    id_ends.push_back(static_cast<uint32_t>(ids.size()));
+  }
+  // The index of dimension `id`, or -1. SET lines name dimensions in definition order: the
+  // expected one is checked inline before any hashing.
+  int64_t FindDimensionIndex(std::string_view id) {
+    if (set_cursor < id_ends.size()) {
+      const size_t begin = set_cursor == 0 ? 0 : id_ends[set_cursor - 1];
+      if (id_ends[set_cursor] - begin == id.size() && SameBytes(ids.data() + begin, id)) {
+        return static_cast<int64_t>(set_cursor++);
       }
     }
-    return FindDimensionSlow(id);
+    Dimension* d = FindDimensionSlow(id);
+    return d == nullptr ? -1 : static_cast<int64_t>(d->index);
+  }
+  Dimension* FindDimension(std::string_view id) {
+    const int64_t i = FindDimensionIndex(id);
+    return i < 0 ? nullptr : &dims[static_cast<size_t>(i)];
   }
   Dimension* FindDimensionSlow(std::string_view id);
 };

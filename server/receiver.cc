@@ -210,8 +210,17 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (it == host_->charts.end()) {
       auto c = std::make_unique<Chart>();
       c->id.assign(e.id);
-      c->collector = std::make_unique<db::ChartCollector>(cc);
-      c->sink = std::make_unique<db::DimensionStoreSink>(std::vector<db::DimensionStore*>());
+      c->collector.emplace(cc);
+      auto store = host_->engine->CreateChart({host_->machine_guid, c->id}, update_every);
+      if (store.ok()) {
+        c->store = *std::move(store);
+      } else {
+        NDR_LOG_ERROR(kComponent,
+                      "cannot create the storage of chart '%s' of host '%s': %s; its "
+                      "points are not kept",
+                      c->id, host_->hostname, std::string(store.status().message()));
+      }
+      c->sink.emplace(c->store.get());
       chart = c.get();
       host_->charts.emplace(c->id, std::move(c));
     } else {
@@ -276,16 +285,15 @@ class ReceiverSession : public bridge::LegacyEvents,
       dim = &chart_->dims.emplace_back();
       dim->id.assign(e.id);
       dim->index = static_cast<uint32_t>(*index);
-      db::MetricKey key{host_->machine_guid, chart_->id, dim->id};
-      auto store = host_->engine->CreateDimension(key, chart_->update_every);
-      if (!store.ok()) {
-        // The dimension stays (indexes must keep matching the collector's) without storage.
-        chart_->dim_index.emplace(dim->id, dim->index);
-        return Fatal("cannot create the storage of a dimension");
-      }
-      dim->store = *std::move(store);
-      chart_->sink->SetStore(dim->index, dim->store.get());
       chart_->dim_index.emplace(dim->id, dim->index);
+      chart_->AddId(dim->id);
+      if (chart_->store != nullptr) {
+        auto column = chart_->store->AddDimension(dim->id);
+        if (!column.ok() || *column != dim->index) {
+          // Indexes must keep matching the collector's: the chart cannot continue.
+          return Fatal("cannot create the storage of a dimension");
+        }
+      }
       chart_->compacted = false;
     } else {
       dim = &chart_->dims[it->second];
@@ -360,23 +368,32 @@ class ReceiverSession : public bridge::LegacyEvents,
   }
 
   bridge::Verdict OnBegin(const bridge::BeginEvent& e) override {
-    Chart* chart = FindChart(0, e.id);
-    if (chart == nullptr) {
-      return Fatal("BEGIN for a chart that was not defined");
+    // Charts come in the same order every round: the one that followed the previous chart last
+    // time is checked before hashing the id.
+    Chart* chart = prev_begin_ != nullptr ? prev_begin_->next_hint : nullptr;
+    if (chart == nullptr || chart->id != e.id) {
+      chart = FindChart(0, e.id);
+      if (chart == nullptr) {
+        return Fatal("BEGIN for a chart that was not defined");
+      }
+      if (prev_begin_ != nullptr) {
+        prev_begin_->next_hint = chart;
+      }
     }
+    prev_begin_ = chart;
     chart_ = chart;
     chart->set_cursor = 0;
     Compact(chart);
     chart->collector->Begin(static_cast<uint64_t>(e.microseconds < 0 ? 0 : e.microseconds),
-                            NowUs());
+                            now_us_);
     return bridge::Verdict::kOk;
   }
   bridge::Verdict OnSet(const bridge::SetEvent& e) override {
     if (chart_ == nullptr) {
       return Fatal("SET without BEGIN");
     }
-    Dimension* d = chart_->FindDimension(e.id);
-    if (d == nullptr) {
+    const int64_t index = chart_->FindDimensionIndex(e.id);
+    if (index < 0) {
       return Fatal("SET for a dimension that was not defined");
     }
     if (e.value.kind == bridge::CollectedValue::Kind::kEmpty) {
@@ -385,7 +402,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     const int64_t v = e.value.kind == bridge::CollectedValue::Kind::kInt
                           ? e.value.i
                           : static_cast<int64_t>(e.value.d);
-    chart_->collector->Set(d->index, v);
+    chart_->collector->Set(static_cast<size_t>(index), v);
     values_++;
     return bridge::Verdict::kOk;
   }
@@ -393,7 +410,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (chart_ == nullptr) {
       return Fatal("END without BEGIN");
     }
-    chart_->collector->End(NowUs(), *chart_->sink);
+    chart_->collector->End(now_us_, *chart_->sink);
     chart_ = nullptr;
     data_seen_ = true;
     return bridge::Verdict::kOk;
@@ -579,7 +596,8 @@ class ReceiverSession : public bridge::LegacyEvents,
     }
     c->compacted = true;
     c->collector->ShrinkToFit();
-    c->sink->ShrinkToFit();
+    c->ids.shrink_to_fit();
+    c->id_ends.shrink_to_fit();
     c->dim_slots.shrink_to_fit();
     c->dim_index.rehash(0);
   }
@@ -932,6 +950,9 @@ class ReceiverSession : public bridge::LegacyEvents,
   // Decompresses and decodes one read. Returns false when the session closed.
   bool OnStreamBytes(std::string_view bytes) {
     host_->bytes_received.fetch_add(bytes.size(), std::memory_order_relaxed);
+    // One clock reading per read: BEGIN/END of the charts in it use it (a read is decoded in far
+    // less than the clock's role in Netdata's math, which is whole update_every steps).
+    now_us_ = NowUs();
     values_ = 0;
     data_seen_ = false;
     bool ok = true;
@@ -1081,6 +1102,8 @@ class ReceiverSession : public bridge::LegacyEvents,
   std::unique_ptr<bridge::Lz4StreamDecoder> lz4_;
   Chart* chart_ = nullptr;
   uint64_t values_ = 0;
+  int64_t now_us_ = 0;           // wall clock (µs) at the start of the read being decoded
+  Chart* prev_begin_ = nullptr;  // the chart of the previous BEGIN (charts live as long as host_)
   bool data_seen_ = false;
   std::string fatal_reason_;
   std::string protocol_error_;

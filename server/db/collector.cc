@@ -55,6 +55,27 @@ DimensionDefinition Normalize(DimensionDefinition def) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// The algorithms that need the row totals of R3 g.
+bool IsRowAlgorithm(Algorithm a) {
+  return a == Algorithm::kPercentageOfAbsoluteRow || a == Algorithm::kPercentageOfIncrementalRow;
+}
+
+// Per-thread scratch of End(): the round's calculated values and the row handed to the sink.
+// End() runs start to finish in one call, so charts on one thread can share it; it only grows.
+struct RoundScratch {
+  std::vector<double> calculated;
+  std::vector<double> values;
+  std::vector<PointFlags> flags;
+  void Fit(size_t n) {
+    if (calculated.size() < n) {
+      calculated.resize(n);
+      values.resize(n);
+      flags.resize(n);
+    }
+  }
+};
+thread_local RoundScratch t_scratch;
+
 }  // namespace
 
 Algorithm ParseAlgorithm(std::string_view name) {
@@ -102,29 +123,6 @@ int64_t NetdataDbEntries(StorageMode mode, int64_t history_entries) {
   return entries;
 }
 
-// ---- DimensionStoreSink ------------------------------------------------------------------------
-
-void DimensionStoreSink::OnPoint(size_t dim, int64_t time_s, double value, PointFlags flags) {
-  if (dim < stores_.size() && stores_[dim] != nullptr) {
-    stores_[dim]->Store(time_s, value, flags);
-  }
-}
-
-void DimensionStoreSink::OnUpdateEvery(int update_every_s) {
-  for (DimensionStore* store : stores_) {
-    if (store != nullptr) {
-      store->SetUpdateEvery(update_every_s);
-    }
-  }
-}
-
-void DimensionStoreSink::SetStore(size_t dim, DimensionStore* store) {
-  if (dim >= stores_.size()) {
-    stores_.resize(dim + 1, nullptr);
-  }
-  stores_[dim] = store;
-}
-
 // ---- ChartCollector: definition ----------------------------------------------------------------
 
 ChartCollector::ChartCollector(const ChartConfig& config)
@@ -138,10 +136,16 @@ absl::StatusOr<size_t> ChartCollector::AddDimension(const DimensionDefinition& d
     return absl::ResourceExhaustedError("too many dimensions in one chart");
   }
   Dim d;
-  d.def = Normalize(def);
+  const DimensionDefinition n = Normalize(def);
+  d.algorithm = n.algorithm;
+  d.multiplier = static_cast<double>(n.multiplier);
+  d.divisor = static_cast<double>(n.divisor);
+  d.detect_resets = n.detect_resets;
   // With store_first the very first collection must already count as a second one.
   d.collections = store_first_ ? 1 : 0;
   dims_.push_back(d);
+  defs_.push_back(n);
+  has_row_algorithms_ |= IsRowAlgorithm(n.algorithm);
   sync_clock_ = true;
   return dims_.size() - 1;
 }
@@ -151,11 +155,20 @@ bool ChartCollector::UpdateDimension(size_t dim, const DimensionDefinition& def)
     return false;
   }
   const DimensionDefinition n = Normalize(def);
-  DimensionDefinition& old = dims_[dim].def;
+  DimensionDefinition& old = defs_[dim];
   if (old.algorithm != n.algorithm || old.multiplier != n.multiplier || old.divisor != n.divisor) {
     sync_clock_ = true;
   }
   old = n;
+  Dim& d = dims_[dim];
+  d.algorithm = n.algorithm;
+  d.multiplier = static_cast<double>(n.multiplier);
+  d.divisor = static_cast<double>(n.divisor);
+  d.detect_resets = n.detect_resets;
+  has_row_algorithms_ = false;
+  for (const DimensionDefinition& x : defs_) {
+    has_row_algorithms_ |= IsRowAlgorithm(x.algorithm);
+  }
   return true;
 }
 
@@ -216,12 +229,10 @@ bool ChartCollector::Set(size_t dim, int64_t collected) {
   Dim& d = dims_[dim];
   d.collected = collected;
   d.updated = true;
-  ++d.collections;
+  Count(d);
   // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
   const int64_t magnitude = collected >= 0 ? collected : WrapSub(0, collected);
-  if (magnitude > d.max_abs_collected) {
-    d.max_abs_collected = magnitude;
-  }
+  d.wide |= static_cast<uint64_t>(magnitude) > kCounterCap32 && magnitude > 0;
   return true;
 }
 
@@ -314,46 +325,52 @@ void ChartCollector::End(int64_t now_us, PointSink& sink) {
   // f.
   ++counter_done_;
 
+  // The usual round: exactly one grid point. g-j in one pass over the dimensions.
+  if (next_store_us <= now_collect_us && now_collect_us - next_store_us < ue_us) {
+    EndOnePoint(last_stored_us, next_store_us, last_collect_us, now_collect_us, store_this_entry,
+                first_entry, sink);
+    return;
+  }
+
   // g-h.
-  const bool reset_seen = Calculate();
+  t_scratch.Fit(dims_.size());
+  double* calculated = t_scratch.calculated.data();
+  const bool reset_seen = Calculate(calculated);
 
   // i.
   Interpolate(last_stored_us, next_store_us, last_collect_us, now_collect_us, store_this_entry,
-              reset_seen, sink);
+              reset_seen, calculated, sink);
 
   // j.
-  for (Dim& d : dims_) {
+  for (size_t i = 0; i < dims_.size(); ++i) {
+    Dim& d = dims_[i];
     if (!d.updated) {
       continue;
     }
     d.last_collected = d.collected;
-    if (d.def.algorithm == Algorithm::kIncremental) {
+    if (d.algorithm == Algorithm::kIncremental) {
       if (!first_entry) {
-        d.last_calculated += d.calculated;
+        d.last_calculated += calculated[i];
       }
     } else {
-      d.last_calculated = d.calculated;
+      d.last_calculated = calculated[i];
     }
     d.last_collected_us = static_cast<uint64_t>(last_collected_us_);
-    d.calculated = 0;
     d.collected = 0;
     d.updated = false;
   }
 }
 
-bool ChartCollector::Calculate() {
+bool ChartCollector::RowTotals(int64_t* total_out, int64_t* last_total_out) {
   bool reset_seen = false;
-
-  // g. row totals over the dimensions updated this round.
   int64_t total = 0;
   int64_t last_total = 0;
   for (Dim& d : dims_) {
     if (!d.updated) {
       continue;
     }
-    if (d.def.algorithm == Algorithm::kPercentageOfIncrementalRow &&
-        d.last_collected > d.collected) {
-      if (d.def.detect_resets) {
+    if (d.algorithm == Algorithm::kPercentageOfIncrementalRow && d.last_collected > d.collected) {
+      if (d.detect_resets) {
         reset_seen = true;
       }
       d.last_collected = d.collected;
@@ -361,68 +378,155 @@ bool ChartCollector::Calculate() {
     last_total = WrapAdd(last_total, d.last_collected);
     total = WrapAdd(total, d.collected);
   }
+  *total_out = total;
+  *last_total_out = last_total;
+  return reset_seen;
+}
 
-  // h. the value of this round per dimension, before interpolation.
-  for (Dim& d : dims_) {
-    if (!d.updated) {
-      d.calculated = 0;
-      continue;
-    }
-    const double mul = static_cast<double>(d.def.multiplier);
-    const double div = static_cast<double>(d.def.divisor);
-    switch (d.def.algorithm) {
-      case Algorithm::kAbsolute:
-        d.calculated = static_cast<double>(d.collected) * mul / div;
-        break;
+double ChartCollector::CalculateOne(const Dim& d, int64_t total, int64_t last_total,
+                                    bool* reset_seen) {
+  if (!d.updated) {
+    return 0;
+  }
+  switch (d.algorithm) {
+    case Algorithm::kAbsolute:
+      return static_cast<double>(d.collected) * d.multiplier / d.divisor;
 
-      case Algorithm::kPercentageOfAbsoluteRow:
-        d.calculated =
-            total == 0 ? 0 : 100.0 * static_cast<double>(d.collected) / static_cast<double>(total);
-        break;
+    case Algorithm::kPercentageOfAbsoluteRow:
+      return total == 0 ? 0 : 100.0 * static_cast<double>(d.collected) / static_cast<double>(total);
 
-      case Algorithm::kIncremental: {
-        if (d.collections <= 1) {
-          d.calculated = 0;
-          break;
-        }
-        const uint64_t last = static_cast<uint64_t>(d.last_collected);
-        const uint64_t now = static_cast<uint64_t>(d.collected);
-        if (last > now) {
-          if (d.def.detect_resets) {
-            reset_seen = true;
-          }
-          const uint64_t cap = static_cast<uint64_t>(d.max_abs_collected) > kCounterCap32
-                                   ? kCounterCap64
-                                   : kCounterCap32;
-          const uint64_t delta = cap - last + now;
-          const uint64_t max_rate = (cap / 100) * kMaxIncrementalPercentRate;
-          if (delta < max_rate) {
-            d.calculated += static_cast<double>(delta) * mul / div;  // a wrap
-          } else {
-            d.calculated += 0.0;  // a reset
-          }
-        } else {
-          d.calculated += static_cast<double>(WrapSub(d.collected, d.last_collected)) * mul / div;
-        }
-        break;
+    case Algorithm::kIncremental: {
+      if (d.collections <= 1) {
+        return 0;
       }
-
-      case Algorithm::kPercentageOfIncrementalRow:
-        if (d.collections <= 1 || total == last_total) {
-          d.calculated = 0;
-        } else {
-          d.calculated = 100.0 * static_cast<double>(WrapSub(d.collected, d.last_collected)) /
-                         static_cast<double>(WrapSub(total, last_total));
+      const uint64_t last = static_cast<uint64_t>(d.last_collected);
+      const uint64_t now = static_cast<uint64_t>(d.collected);
+      if (last > now) {
+        if (d.detect_resets) {
+          *reset_seen = true;
         }
-        break;
+        const uint64_t cap = d.wide ? kCounterCap64 : kCounterCap32;
+        const uint64_t delta = cap - last + now;
+        const uint64_t max_rate = (cap / 100) * kMaxIncrementalPercentRate;
+        if (delta < max_rate) {
+          return static_cast<double>(delta) * d.multiplier / d.divisor;  // a wrap
+        }
+        return 0;  // a reset
+      }
+      return static_cast<double>(WrapSub(d.collected, d.last_collected)) * d.multiplier / d.divisor;
     }
+
+    case Algorithm::kPercentageOfIncrementalRow:
+      if (d.collections > 1 && total != last_total) {
+        return 100.0 * static_cast<double>(WrapSub(d.collected, d.last_collected)) /
+               static_cast<double>(WrapSub(total, last_total));
+      }
+      return 0;
+  }
+  return 0;
+}
+
+bool ChartCollector::Calculate(double* calculated) {
+  // g. row totals over the dimensions updated this round (only row algorithms read them).
+  int64_t total = 0;
+  int64_t last_total = 0;
+  bool reset_seen = has_row_algorithms_ && RowTotals(&total, &last_total);
+  // h. the value of this round per dimension, before interpolation.
+  for (size_t i = 0; i < dims_.size(); ++i) {
+    calculated[i] = CalculateOne(dims_[i], total, last_total, &reset_seen);
   }
   return reset_seen;
 }
 
+void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us,
+                                 uint64_t last_collect_us, uint64_t now_collect_us,
+                                 bool store_this_entry, bool first_entry, PointSink& sink) {
+  const size_t n = dims_.size();
+  t_scratch.Fit(n);
+  double* const values = t_scratch.values.data();
+  PointFlags* const flags = t_scratch.flags.data();
+  const uint64_t ue_us = static_cast<uint64_t>(update_every_s_) * kUsecPerSec;
+
+  int64_t total = 0;
+  int64_t last_total = 0;
+  bool reset_seen = has_row_algorithms_ && RowTotals(&total, &last_total);
+
+  // As Interpolate() for its first grid point.
+  int64_t iterations = static_cast<int64_t>((now_collect_us - last_stored_us) / ue_us);
+  if (now_collect_us % ue_us == 0) {
+    ++iterations;
+  }
+  const int64_t time_s = static_cast<int64_t>(next_store_us / kUsecPerSec);
+  const double step_us = static_cast<double>(next_store_us - last_collect_us);
+  const double span_us = static_cast<double>(now_collect_us - last_collect_us);
+  const bool short_step = next_store_us - last_stored_us < ue_us;
+  const double ue_s = static_cast<double>(update_every_s_);
+  const bool keep_values = store_this_entry && iterations < kGapWhenLostIterationsAbove;
+  const uint64_t collected_us = static_cast<uint64_t>(last_collected_us_);
+
+  for (size_t i = 0; i < n; ++i) {
+    Dim& d = dims_[i];
+    double calculated = CalculateOne(d, total, last_total, &reset_seen);  // h
+    double value;                                                         // i
+    if (d.algorithm == Algorithm::kIncremental) {
+      value = calculated * step_us / span_us;
+      calculated -= value;
+      value += d.last_calculated;
+      d.last_calculated = 0;
+      value /= ue_s;
+      if (short_step) {
+        value = value * static_cast<double>(ue_us) /
+                static_cast<double>(next_store_us - last_stored_us);
+      }
+    } else if (iterations == 1) {
+      value = calculated;
+    } else {
+      value = (calculated - d.last_calculated) * step_us / span_us + d.last_calculated;
+    }
+    if (!store_this_entry) {
+      values[i] = kNaN;
+      flags[i] = kPointEmpty;
+    } else if (keep_values && d.updated && d.collections > 1) {
+      values[i] = value;
+      flags[i] = kPointNone;
+      d.last_stored = value;
+    } else {
+      values[i] = kNaN;
+      flags[i] = kPointEmpty;
+      d.last_stored = kNaN;
+    }
+    if (d.updated) {  // j
+      d.last_collected = d.collected;
+      if (d.algorithm == Algorithm::kIncremental) {
+        if (!first_entry) {
+          d.last_calculated += calculated;
+        }
+      } else {
+        d.last_calculated = calculated;
+      }
+      d.last_collected_us = collected_us;
+      d.collected = 0;
+      d.updated = false;
+    }
+  }
+  if (reset_seen) {
+    // Known only once every dimension is calculated; it marks the round's (only) point.
+    for (size_t i = 0; i < n; ++i) {
+      if (flags[i] == kPointNone) {
+        flags[i] = kPointReset;
+      }
+    }
+  }
+  sink.OnRow(time_s, values, flags, n);
+  last_updated_us_ = time_s * kUsecPerSec;
+}
+
 void ChartCollector::Interpolate(uint64_t last_stored_us, uint64_t next_store_us,
                                  uint64_t last_collect_us, uint64_t now_collect_us,
-                                 bool store_this_entry, bool reset_seen, PointSink& sink) {
+                                 bool store_this_entry, bool reset_seen, double* calculated,
+                                 PointSink& sink) {
+  double* const values = t_scratch.values.data();
+  PointFlags* const row_flags = t_scratch.flags.data();
   const uint64_t ue_us = static_cast<uint64_t>(update_every_s_) * kUsecPerSec;
   // Counts down to 1 at the round's last grid point (one more when the collection time is an
   // exact multiple of update_every, a quirk that only changes which formula the last point uses).
@@ -441,9 +545,9 @@ void ChartCollector::Interpolate(uint64_t last_stored_us, uint64_t next_store_us
     for (size_t i = 0; i < dims_.size(); ++i) {
       Dim& d = dims_[i];
       double value;
-      if (d.def.algorithm == Algorithm::kIncremental) {
-        value = d.calculated * step_us / span_us;
-        d.calculated -= value;
+      if (d.algorithm == Algorithm::kIncremental) {
+        value = calculated[i] * step_us / span_us;
+        calculated[i] -= value;
         value += d.last_calculated;
         d.last_calculated = 0;
         value /= static_cast<double>(update_every_s_);
@@ -453,23 +557,27 @@ void ChartCollector::Interpolate(uint64_t last_stored_us, uint64_t next_store_us
                   static_cast<double>(next_store_us - last_stored_us);
         }
       } else if (iterations == 1) {
-        value = d.calculated;
+        value = calculated[i];
       } else {
-        value = (d.calculated - d.last_calculated) * step_us / span_us + d.last_calculated;
+        value = (calculated[i] - d.last_calculated) * step_us / span_us + d.last_calculated;
       }
 
       if (!store_this_entry) {
-        sink.OnPoint(i, time_s, kNaN, kPointEmpty);
+        values[i] = kNaN;
+        row_flags[i] = kPointEmpty;
         continue;
       }
       if (d.updated && d.collections > 1 && iterations < kGapWhenLostIterationsAbove) {
-        sink.OnPoint(i, time_s, value, flags);
+        values[i] = value;
+        row_flags[i] = flags;
         d.last_stored = value;
       } else {
-        sink.OnPoint(i, time_s, kNaN, kPointEmpty);
+        values[i] = kNaN;
+        row_flags[i] = kPointEmpty;
         d.last_stored = kNaN;
       }
     }
+    sink.OnRow(time_s, values, row_flags, dims_.size());
 
     flags = kPointNone;  // the reset flag marks only the first point of the round
     last_updated_us_ = time_s * kUsecPerSec;
@@ -524,7 +632,7 @@ bool ChartCollector::ReplaySet(size_t dim, double value, PointFlags flags, Point
   sink.OnPoint(dim, replay_end_s_, value, flags);
   Dim& d = dims_[dim];
   d.last_collected_us = static_cast<uint64_t>(replay_end_s_ * kUsecPerSec);
-  ++d.collections;
+  Count(d);
   return true;
 }
 
@@ -594,7 +702,7 @@ bool ChartCollector::SetV2(size_t dim, int64_t collected, double value, PointFla
   d.last_collected = collected;
   d.last_calculated = value;
   d.last_stored = value;
-  ++d.collections;
+  Count(d);
   return true;
 }
 
@@ -603,7 +711,6 @@ void ChartCollector::EndV2() {
   last_updated_us_ = v2_end_s_ * kUsecPerSec;
   ++counter_done_;
   for (Dim& d : dims_) {
-    d.calculated = 0;
     d.collected = 0;
     d.updated = false;
   }

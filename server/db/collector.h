@@ -184,28 +184,44 @@ struct ChartState {
 };
 
 // Receives the points a collector produces, in time order per dimension. value is NaN and
-// flags has kPointEmpty for a gap. Typically forwards to DimensionStore::Store().
+// flags has kPointEmpty for a gap. Typically forwards to a ChartStore (ChartStoreSink).
 class PointSink {
  public:
   virtual ~PointSink() = default;
   virtual void OnPoint(size_t dim, int64_t time_s, double value, PointFlags flags) = 0;
-  // The chart's update_every changed (forward to DimensionStore::SetUpdateEvery()).
+  // One point of each of dimensions 0..n-1 at time_s (a v1 grid point). By default one
+  // OnPoint() per dimension.
+  virtual void OnRow(int64_t time_s, const double* values, const PointFlags* flags, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      OnPoint(i, time_s, values[i], flags[i]);
+    }
+  }
+  // The chart's update_every changed (forward to ChartStore::SetUpdateEvery()).
   virtual void OnUpdateEvery(int update_every_s) { (void)update_every_s; }
 };
 
-// Forwards points to one DimensionStore per dimension index (nullptr entries are skipped).
-// Does not own the stores.
-class DimensionStoreSink final : public PointSink {
+// Forwards points to a chart's store (nullptr: drops them). Does not own the store.
+class ChartStoreSink final : public PointSink {
  public:
-  explicit DimensionStoreSink(std::vector<DimensionStore*> stores) : stores_(std::move(stores)) {}
-  void OnPoint(size_t dim, int64_t time_s, double value, PointFlags flags) override;
-  void OnUpdateEvery(int update_every_s) override;
-  // Registers the store of a dimension added later (grows the table; not on the hot path).
-  void SetStore(size_t dim, DimensionStore* store);
-  void ShrinkToFit() { stores_.shrink_to_fit(); }
+  explicit ChartStoreSink(ChartStore* store) : store_(store) {}
+  void OnPoint(size_t dim, int64_t time_s, double value, PointFlags flags) override {
+    if (store_ != nullptr) {
+      store_->Store(dim, time_s, value, flags);
+    }
+  }
+  void OnRow(int64_t time_s, const double* values, const PointFlags* flags, size_t n) override {
+    if (store_ != nullptr) {
+      store_->StoreRow(time_s, values, flags, n);
+    }
+  }
+  void OnUpdateEvery(int update_every_s) override {
+    if (store_ != nullptr) {
+      store_->SetUpdateEvery(update_every_s);
+    }
+  }
 
  private:
-  std::vector<DimensionStore*> stores_;
+  ChartStore* const store_;
 };
 
 // Outcome of a timed RBEGIN.
@@ -275,9 +291,12 @@ class ChartCollector {
   // ---- inspection (tests, diagnostics, a proxy building RDSTATE/RSSTATE) ----
 
   size_t dimension_count() const { return dims_.size(); }
-  const DimensionDefinition& definition(size_t dim) const { return dims_[dim].def; }
+  const DimensionDefinition& definition(size_t dim) const { return defs_[dim]; }
   // Gives back the growth slack of the per-dimension state once a definition is complete.
-  void ShrinkToFit() { dims_.shrink_to_fit(); }
+  void ShrinkToFit() {
+    dims_.shrink_to_fit();
+    defs_.shrink_to_fit();
+  }
   int update_every_s() const { return update_every_s_; }
   bool store_first() const { return store_first_; }
   bool sync_clock() const { return sync_clock_; }
@@ -289,32 +308,59 @@ class ChartCollector {
   uint64_t dimension_collections(size_t dim) const { return dims_[dim].collections; }
 
  private:
-  struct Dim {
-    DimensionDefinition def;
+  // The per-dimension state a collection touches, one cache line per dimension (the receive
+  // path is bound by how many lines a round touches). The round's calculated values live in a
+  // per-thread scratch array (they do not outlive End()); the definition as given, for
+  // definition(), is kept apart in defs_.
+  struct alignas(64) Dim {
     int64_t collected = 0;
     int64_t last_collected = 0;
-    int64_t max_abs_collected = 0;
-    double calculated = 0;
     double last_calculated = 0;
     double last_stored = 0;
     uint64_t last_collected_us = 0;
-    uint64_t collections = 0;
+    double multiplier = 1;  // the definition's, as the arithmetic uses them
+    double divisor = 1;
+    uint32_t collections = 0;  // saturates
+    Algorithm algorithm = Algorithm::kAbsolute;
+    bool detect_resets = true;
     bool updated = false;
+    // |collected| has exceeded 2^32-1 at least once: counter wraps are 64-bit (Netdata keeps the
+    // largest |collected| ever seen only for this test).
+    bool wide = false;
   };
+  static_assert(sizeof(Dim) == 64);
+  static void Count(Dim& d) {
+    if (d.collections != UINT32_MAX) {
+      ++d.collections;
+    }
+  }
 
   void SetUpdateEvery(int update_every_s, PointSink& sink);
   void FilteredNext(uint64_t usec_since_last, int64_t now_us);
   void ResetCollection();
   void InitLastUpdated();
   void InitLastCollected(int64_t now_us);
-  // R3 g-h; returns true if a reset/overflow was detected (and not suppressed).
-  bool Calculate();
+  // R3 g: the row totals; returns true if a reset was detected (and not suppressed).
+  bool RowTotals(int64_t* total, int64_t* last_total);
+  // R3 h for one dimension (0 if not updated); sets *reset_seen on a detected reset.
+  static double CalculateOne(const Dim& d, int64_t total, int64_t last_total, bool* reset_seen);
+  // R3 g-h into calculated[0..dims); returns true if a reset/overflow was detected (and not
+  // suppressed).
+  bool Calculate(double* calculated);
+  // R3 g-j in one pass when the round has exactly one grid point (next_store_us <=
+  // now_collect_us < next_store_us + update_every): the same results as Calculate(),
+  // Interpolate() and step j.
+  void EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us, uint64_t last_collect_us,
+                   uint64_t now_collect_us, bool store_this_entry, bool first_entry,
+                   PointSink& sink);
   // R3 i.
   void Interpolate(uint64_t last_stored_us, uint64_t next_store_us, uint64_t last_collect_us,
                    uint64_t now_collect_us, bool store_this_entry, bool reset_seen,
-                   PointSink& sink);
+                   double* calculated, PointSink& sink);
 
   std::vector<Dim> dims_;
+  std::vector<DimensionDefinition> defs_;  // normalised, parallel to dims_
+  bool has_row_algorithms_ = false;        // a percentage-of-*-row dimension exists
   int update_every_s_;
   bool store_first_;
   StorageMode mode_;

@@ -4,17 +4,20 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
 #include "server/db/ram_store.h"
+#include "server/db/storage_number.h"
 
 namespace ndrelay::db {
 namespace {
@@ -781,20 +784,106 @@ TEST(CollectorTest, V2StoresTheGivenValueAtTheGivenTime) {
   EXPECT_EQ(chart.collections_done(), 2u);
 }
 
-TEST(CollectorTest, DimensionStoreSinkForwardsToStores) {
-  RamDimension a(100, 1);
-  RamDimension b(100, 1);
-  DimensionStoreSink sink({&a, nullptr});
-  sink.SetStore(2, &b);
+TEST(CollectorTest, ChartStoreSinkForwardsToTheChartStore) {
+  RamChart store(100, 1);
+  ASSERT_TRUE(store.AddDimension("a").ok());
+  ASSERT_TRUE(store.AddDimension("b").ok());
+  ChartStoreSink sink(&store);
+  // OnPoint: Store() of that dimension.
   sink.OnPoint(0, kT0, 1.0, kPointNone);
-  sink.OnPoint(1, kT0, 2.0, kPointNone);  // no store: ignored
-  sink.OnPoint(2, kT0, 3.0, kPointReset);
+  sink.OnPoint(1, kT0, 3.0, kPointReset);
   sink.OnPoint(7, kT0, 4.0, kPointNone);  // unknown: ignored
-  EXPECT_EQ(a.last_time_s(), kT0);
-  EXPECT_EQ(b.last_time_s(), kT0);
+  EXPECT_EQ(store.last_time_s(0), kT0);
+  EXPECT_EQ(store.last_time_s(1), kT0);
+  EXPECT_EQ(store.dropped_points(), 0u);
+  // OnRow: StoreRow() (n above the dimension count is clamped).
+  const double values[] = {5.0, 6.0, 7.0};
+  const PointFlags flags[] = {kPointNone, kPointEmpty, kPointNone};
+  sink.OnRow(kT0 + 1, values, flags, 3);
+  EXPECT_EQ(store.last_time_s(0), kT0 + 1);
+  EXPECT_EQ(store.last_time_s(1), kT0 + 1);
+  std::vector<std::pair<double, PointFlags>> got;
+  for (size_t dim = 0; dim < 2; ++dim) {
+    store.Query(dim, kT0, kT0 + 1, [&](int64_t, double v, PointFlags f) {
+      got.emplace_back(v, f);
+      return true;
+    });
+  }
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0], std::make_pair(1.0, kPointNone));
+  EXPECT_EQ(got[1], std::make_pair(5.0, kPointNone));
+  EXPECT_EQ(got[2], std::make_pair(3.0, kPointReset));
+  EXPECT_TRUE(std::isnan(got[3].first));
+  EXPECT_EQ(got[3].second, kPointEmpty);
+  // A row at a time already stored is dropped like n single points.
+  sink.OnRow(kT0 + 1, values, flags, 2);
+  EXPECT_EQ(store.dropped_points(), 2u);
+  // OnUpdateEvery: SetUpdateEvery().
   sink.OnUpdateEvery(2);
-  EXPECT_EQ(a.update_every_s(), 2);
-  EXPECT_EQ(b.update_every_s(), 2);
+  EXPECT_EQ(store.update_every_s(), 2);
+  EXPECT_EQ(store.last_time_s(0), 0);
+
+  // No store: every call is a no-op.
+  ChartStoreSink none(nullptr);
+  none.OnPoint(0, kT0, 1.0, kPointNone);
+  none.OnRow(kT0, values, flags, 3);
+  none.OnUpdateEvery(5);
+}
+
+// A collector's rounds reach a ChartStoreSink as whole rows (StoreRow): the store ends up with
+// exactly the points the collector produced (as storage numbers), gaps included.
+TEST(CollectorTest, CollectorRoundsLandInAChartStore) {
+  RamChart store(100, 1);
+  ChartCollector chart(Config(1));
+  ChartCollector twin(Config(1));
+  const Algorithm algorithms[] = {Algorithm::kAbsolute, Algorithm::kIncremental,
+                                  Algorithm::kPercentageOfAbsoluteRow};
+  for (Algorithm a : algorithms) {
+    ASSERT_TRUE(chart.AddDimension(Def(a, 3, 7)).ok());
+    ASSERT_TRUE(twin.AddDimension(Def(a, 3, 7)).ok());
+    ASSERT_TRUE(store.AddDimension(AlgorithmName(a)).ok());
+  }
+  ChartStoreSink sink(&store);
+  RecordingSink recorded;
+  int64_t now = kT0 * kUs + kUs / 2;
+  for (int64_t k = 0; k < 8; ++k) {
+    const uint64_t usec = kUs + (k % 3 == 2 ? kUs / 3 : 0);
+    if (k > 0) {
+      now += static_cast<int64_t>(usec);
+      chart.Begin(usec, now);
+      twin.Begin(usec, now);
+    }
+    for (size_t d = 0; d < 3; ++d) {
+      if (d == 2 && k == 4) {
+        continue;  // not collected this round
+      }
+      const int64_t v = static_cast<int64_t>(1000 * (d + 1)) + k * k * 17;
+      EXPECT_TRUE(chart.Set(d, v));
+      EXPECT_TRUE(twin.Set(d, v));
+    }
+    chart.End(now, sink);
+    twin.End(now, recorded);
+  }
+  EXPECT_EQ(store.dropped_points(), 0u);
+  for (size_t d = 0; d < 3; ++d) {
+    SCOPED_TRACE(d);
+    const auto want = recorded.Of(d);
+    ASSERT_GT(want.size(), 5u);
+    std::vector<RecordingSink::Point> got;
+    store.Query(d, 0, std::numeric_limits<int64_t>::max(), [&](int64_t t, double v, PointFlags f) {
+      got.push_back({d, t, v, f});
+      return true;
+    });
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].time_s, want[i].time_s) << i;
+      const StorageNumber packed = PackStorageNumber(want[i].value, want[i].flags);
+      EXPECT_EQ(got[i].flags, StorageNumberFlags(packed)) << i;
+      if (StorageNumberFlags(packed) != kPointEmpty) {
+        EXPECT_EQ(got[i].value, UnpackStorageNumber(packed)) << i;
+      }
+    }
+  }
 }
 
 // ---- real Netdata 1.37.1 captures --------------------------------------------------------------
@@ -992,43 +1081,52 @@ ApiData ParseApiData(const std::string& json) {
 // The real parent of captures/replication (Netdata 1.37.1, dbengine) received system.cpu live
 // from a fresh start (conn1), was stopped for 61 s, restarted with an empty collection state,
 // and got the outage back by replication before live data resumed (conn2). Replaying both
-// connections through ChartCollector into RamDimension must give exactly what that parent's
+// connections through ChartCollector into a RamChart must give exactly what that parent's
 // /api/v1/data returned: all 120 seconds, nulls included, every digit.
 TEST(CollectorCaptureTest, ReplicationCaptureMatchesTheRealParent) {
   const char* kDims[] = {"guest_nice", "guest",  "steal", "softirq", "irq",
                          "user",       "system", "nice",  "iowait",  "idle"};
-  std::map<std::string, std::unique_ptr<RamDimension>> stores;
-  for (const char* d : kDims) {
-    stores[d] = std::make_unique<RamDimension>(3600, 1);
-  }
+  // One chart store, its columns in the order of conn1's first CHART definition.
+  RamChart store(3600, 1);
+  std::map<std::string, size_t> column;
 
   auto replay = [&](const std::string& file) {
     // Each connection starts with a fresh parent-side chart: conn1 is the parent's first
-    // contact, and the parent process was restarted before conn2. The stores persist
-    // (dbengine). The first CHART line defines the dimension order, so bind stores after it.
-    DimensionStoreSink sink({});
+    // contact, and the parent process was restarted before conn2. The store persists
+    // (dbengine). The first CHART line defines the dimension order, so add the columns after it.
+    ChartStoreSink sink(&store);
     CaptureReplayer r(StorageMode::kDbengine, {{"system.cpu", &sink}});
     const std::string text = ReadTestData(file);
     const size_t defs_end = text.find("CHART_DEFINITION_END");
     r.Feed(text.substr(0, defs_end));
     auto& chart = r.chart("system.cpu");
-    ASSERT_EQ(chart.dim_names.size(), 10u);
+    ASSERT_EQ(chart.dim_names.size(), std::size(kDims));
     for (size_t i = 0; i < chart.dim_names.size(); ++i) {
-      sink.SetStore(i, stores.at(chart.dim_names[i]).get());
+      if (store.dimension_count() == i) {
+        auto index = store.AddDimension(chart.dim_names[i]);
+        ASSERT_TRUE(index.ok());
+        column[chart.dim_names[i]] = *index;
+      }
+      // The collector's dense index is the store's column.
+      ASSERT_EQ(column.at(chart.dim_names[i]), i) << chart.dim_names[i];
     }
     r.Feed(text.substr(defs_end));
     EXPECT_FALSE(chart.collector->replication_in_progress());
   };
   replay("replication_conn1_system_cpu.txt");
+  ASSERT_EQ(store.dimension_count(), std::size(kDims));
+  for (const char* d : kDims) {
+    ASSERT_TRUE(column.contains(d)) << d;
+  }
   // conn1's 29 live rounds end at 1795519522.489: the last grid point is 1795519522.
-  EXPECT_EQ(stores.at("user")->last_time_s(), 1795519522);
+  EXPECT_EQ(store.last_time_s(column.at("user")), 1795519522);
   replay("replication_conn2_system_cpu.txt");
   // Replication resumed at 1795519523 (no overlap, nothing refused); live data ran to 614
   // (the API was queried up to 612).
-  for (const auto& [name, store] : stores) {
-    EXPECT_EQ(store->dropped_points(), 0u) << name;
-    EXPECT_EQ(store->first_time_s(), 1795519494) << name;
-    EXPECT_EQ(store->last_time_s(), 1795519614) << name;
+  EXPECT_EQ(store.dropped_points(), 0u);
+  for (const auto& [name, dim] : column) {
+    EXPECT_EQ(store.first_time_s(dim), 1795519494) << name;
+    EXPECT_EQ(store.last_time_s(dim), 1795519614) << name;
   }
 
   const ApiData api = ParseApiData(ReadTestData("replication_parent_system_cpu.json"));
@@ -1040,7 +1138,7 @@ TEST(CollectorCaptureTest, ReplicationCaptureMatchesTheRealParent) {
     for (size_t col = 1; col < api.labels.size(); ++col) {
       SCOPED_TRACE(testing::Message() << api.labels[col] << " at " << t);
       std::optional<double> got;
-      stores.at(api.labels[col])->Query(t, t, [&](int64_t, double v, PointFlags f) {
+      store.Query(column.at(api.labels[col]), t, t, [&](int64_t, double v, PointFlags f) {
         if (f != kPointEmpty) {
           got = v;
         }

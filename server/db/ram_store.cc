@@ -1,7 +1,7 @@
 #include "server/db/ram_store.h"
 
 #include <algorithm>
-#include <array>
+#include <cstring>
 
 #include "absl/status/status.h"
 
@@ -12,141 +12,280 @@ int64_t ClampCapacity(int64_t capacity) {
   return std::clamp<int64_t>(capacity, kMinRamPoints, kMaxRamPoints);
 }
 
+int64_t CapacityOf(int64_t history_s, int update_every_s) {
+  return ClampCapacity(history_s / std::max(update_every_s, 1));
+}
+
 }  // namespace
 
-RamDimension::RamDimension(int64_t capacity, int update_every_s, std::atomic<size_t>* engine_bytes)
-    : capacity_(ClampCapacity(capacity)),
+RamChart::RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes)
+    : history_s_(history_s),
       engine_bytes_(engine_bytes),
-      // Value-initialized: every slot starts as the empty slot (0).
-      ring_(std::make_unique_for_overwrite<StorageNumber[]>(static_cast<size_t>(capacity_))),
-      update_every_s_(std::max(update_every_s, 1)) {
+      update_every_s_(std::max(update_every_s, 1)),
+      capacity_(CapacityOf(history_s, update_every_s_)) {
+  Account();
+}
+
+RamChart::~RamChart() {
   if (engine_bytes_ != nullptr) {
-    engine_bytes_->fetch_add(bytes_used(), std::memory_order_relaxed);
+    engine_bytes_->fetch_sub(accounted_, std::memory_order_relaxed);
   }
 }
 
-RamDimension::~RamDimension() {
-  if (engine_bytes_ != nullptr) {
-    engine_bytes_->fetch_sub(bytes_used(), std::memory_order_relaxed);
-  }
-}
-
-void RamDimension::Store(int64_t time_s, double value, PointFlags flags) {
-  const StorageNumber packed = PackStorageNumber(value, flags);
-  const int ue = update_every_s_;
-  if (time_s <= 0) {
-    ++dropped_;
+void RamChart::Account() {
+  if (engine_bytes_ == nullptr) {
     return;
   }
-  const int64_t t = time_s - time_s % ue;
-  if (last_s_ != 0) {
-    if (t <= last_s_) {
-      ++dropped_;
-      return;
-    }
-    // Slots skipped since the previous point hold values from one ring lap ago: clear them.
-    const int64_t skipped = std::min((t - last_s_) / ue - 1, capacity_);
-    for (int64_t k = 1; k <= skipped; ++k) {
-      ring_[SlotOf(t - k * ue, ue)] = kStorageNumberEmpty;
-    }
+  const size_t now = bytes_used();
+  if (now >= accounted_) {
+    engine_bytes_->fetch_add(now - accounted_, std::memory_order_relaxed);
   } else {
-    first_s_ = t;
+    engine_bytes_->fetch_sub(accounted_ - now, std::memory_order_relaxed);
   }
-  ring_[SlotOf(t, ue)] = packed;
-  last_s_ = t;
+  accounted_ = now;
 }
 
-void RamDimension::SetUpdateEvery(int update_every_s) {
-  update_every_s = std::max(update_every_s, 1);
-  if (update_every_s == update_every_s_) {
+absl::StatusOr<size_t> RamChart::AddDimension(std::string_view dimension_id) {
+  (void)dimension_id;
+  if (columns_.size() >= kMaxChartStoreDimensions) {
+    return absl::ResourceExhaustedError("too many dimensions in one chart");
+  }
+  FoldRows();
+  columns_.emplace_back();
+  if (ring_ != nullptr) {
+    if (columns_.size() > width_) {
+      Reserve(columns_.size() + columns_.size() / 8);
+    } else if (last_s_ != 0) {
+      // A spare column: it may hold anything in the retained rows.
+      const size_t col = columns_.size() - 1;
+      for (int64_t t = RetainedFrom(); t <= last_s_; t += update_every_s_) {
+        Row(t)[col] = kStorageNumberEmpty;
+      }
+    }
+  }
+  Account();
+  return columns_.size() - 1;
+}
+
+void RamChart::FoldRows() {
+  if (all_last_s_ == 0) {
     return;
   }
-  update_every_s_ = update_every_s;
-  first_s_ = 0;
-  last_s_ = 0;
+  for (Column& c : columns_) {
+    c.first_s = FirstOf(c);
+    c.last_s = LastOf(c);
+  }
+  all_first_s_ = 0;
+  all_last_s_ = 0;
 }
 
-int64_t RamDimension::FirstRetained() const {
+void RamChart::Reserve(size_t width) {
+  auto ring =
+      std::make_unique_for_overwrite<StorageNumber[]>(static_cast<size_t>(capacity_) * width);
+  if (ring_ != nullptr && last_s_ != 0) {
+    // Copy the retained rows; new columns start as gaps.
+    const int64_t ue = update_every_s_;
+    for (int64_t t = RetainedFrom(); t <= last_s_; t += ue) {
+      const size_t slot = static_cast<size_t>((t / ue) % capacity_);
+      StorageNumber* to = ring.get() + slot * width;
+      std::memcpy(to, ring_.get() + slot * width_, width_ * sizeof(StorageNumber));
+      std::memset(to + width_, 0, (width - width_) * sizeof(StorageNumber));
+    }
+  }
+  ring_ = std::move(ring);
+  width_ = width;
+}
+
+int64_t RamChart::RetainedFrom() const {
   if (last_s_ == 0) {
     return 0;
   }
   return std::max(first_s_, last_s_ - (capacity_ - 1) * update_every_s_);
 }
 
-int64_t RamDimension::first_time_s() const { return FirstRetained(); }
-
-int64_t RamDimension::last_time_s() const { return last_s_; }
-
-int RamDimension::update_every_s() const { return update_every_s_; }
-
-size_t RamDimension::Query(int64_t after_s, int64_t before_s, PointVisitor visitor) const {
-  std::array<StorageNumber, kQueryChunkPoints> chunk;
-  size_t visited = 0;
-  int64_t next_s = after_s;
-  while (true) {
-    int64_t start_s = 0;
-    int ue = 1;
-    size_t n = 0;
-    {
-      if (last_s_ == 0) {
-        break;
-      }
-      ue = update_every_s_;
-      int64_t lo = std::max(next_s, FirstRetained());
-      const int64_t hi = std::min(before_s, last_s_);
-      if (lo > hi) {
-        break;
-      }
-      if (lo % ue != 0) {
-        lo += ue - lo % ue;  // lo > 0 here: it is at least the first retained time
-        if (lo > hi) {
-          break;
-        }
-      }
-      n = static_cast<size_t>(std::min<int64_t>((hi - lo) / ue + 1, kQueryChunkPoints));
-      for (size_t i = 0; i < n; ++i) {
-        chunk[i] = ring_[SlotOf(lo + static_cast<int64_t>(i) * ue, ue)];
-      }
-      start_s = lo;
+void RamChart::Advance(int64_t t, bool keep_row_t) {
+  const int64_t ue = update_every_s_;
+  const size_t row_bytes = width_ * sizeof(StorageNumber);
+  if (last_s_ == 0) {
+    first_s_ = t;
+    if (!keep_row_t) {
+      std::memset(Row(t), 0, row_bytes);
     }
+  } else {
+    // Rows last_s_+ue .. t (at most one lap) held values from one lap ago: clear them.
+    const int64_t passed = std::min((t - last_s_) / ue, capacity_);
+    for (int64_t k = keep_row_t ? 1 : 0; k < passed; ++k) {
+      std::memset(Row(t - k * ue), 0, row_bytes);
+    }
+  }
+  last_s_ = t;
+}
+
+void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags) {
+  if (dim >= columns_.size()) {
+    return;
+  }
+  Column& c = columns_[dim];
+  if (time_s <= 0) {
+    ++dropped_;
+    return;
+  }
+  const int64_t t = time_s - time_s % update_every_s_;
+  if (t <= LastOf(c)) {
+    ++dropped_;
+    return;
+  }
+  if (ring_ == nullptr) {
+    Reserve(columns_.size());
+    Account();
+  }
+  if (t > last_s_) {
+    Advance(t, /*keep_row_t=*/false);
+  } else if (t < RetainedFrom()) {
+    ++dropped_;
+    return;
+  }
+  Row(t)[dim] = PackStorageNumber(value, flags);
+  if (FirstOf(c) == 0) {
+    c.first_s = t;
+  }
+  c.last_s = t;
+}
+
+void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* flags, size_t n) {
+  n = std::min(n, columns_.size());
+  if (n == 0) {
+    return;
+  }
+  if (time_s <= 0) {
+    dropped_ += n;
+    return;
+  }
+  const int64_t t = time_s - time_s % update_every_s_;
+  if (ring_ == nullptr || t <= last_s_ || n < columns_.size()) {
+    // The general rules (a partial or late row, the first row): per point.
     for (size_t i = 0; i < n; ++i) {
-      ++visited;
-      if (!visitor(start_s + static_cast<int64_t>(i) * ue, UnpackStorageNumber(chunk[i]),
-                   StorageNumberFlags(chunk[i]))) {
-        return visited;
-      }
+      Store(i, time_s, values[i], flags[i]);
     }
-    next_s = start_s + static_cast<int64_t>(n) * ue;
+    return;
+  }
+  // The hot path: a new newest row holding every column.
+  Advance(t, /*keep_row_t=*/true);
+  StorageNumber* row = Row(t);
+  for (size_t i = 0; i < n; ++i) {
+    row[i] = PackStorageNumber(values[i], flags[i]);
+  }
+  if (all_first_s_ == 0) {
+    all_first_s_ = t;
+  }
+  all_last_s_ = t;
+}
+
+void RamChart::SetUpdateEvery(int update_every_s) {
+  update_every_s = std::max(update_every_s, 1);
+  if (update_every_s == update_every_s_) {
+    return;
+  }
+  update_every_s_ = update_every_s;
+  capacity_ = CapacityOf(history_s_, update_every_s_);
+  ring_.reset();
+  width_ = 0;
+  first_s_ = 0;
+  last_s_ = 0;
+  all_first_s_ = 0;
+  all_last_s_ = 0;
+  for (Column& c : columns_) {
+    c = Column();
+  }
+  Account();
+}
+
+int64_t RamChart::first_time_s(size_t dim) const {
+  if (dim >= columns_.size()) {
+    return 0;
+  }
+  const Column& c = columns_[dim];
+  const int64_t last = LastOf(c);
+  if (last == 0) {
+    return 0;
+  }
+  const int64_t from = std::max(FirstOf(c), RetainedFrom());
+  return from <= last ? from : 0;
+}
+
+int64_t RamChart::last_time_s(size_t dim) const {
+  if (dim >= columns_.size()) {
+    return 0;
+  }
+  const int64_t last = LastOf(columns_[dim]);
+  return last != 0 && last >= RetainedFrom() ? last : 0;
+}
+
+size_t RamChart::Query(size_t dim, int64_t after_s, int64_t before_s, PointVisitor visitor) const {
+  const int64_t first = first_time_s(dim);
+  if (first == 0) {
+    return 0;
+  }
+  const int ue = update_every_s_;
+  int64_t lo = std::max(after_s, first);
+  const int64_t hi = std::min(before_s, LastOf(columns_[dim]));
+  if (lo > hi) {
+    return 0;
+  }
+  if (lo % ue != 0) {  // lo > 0 here: it is at least the first retained time
+    const int64_t up = ue - lo % ue;
+    if (hi - lo < up) {
+      return 0;
+    }
+    lo += up;
+  }
+  // Counted, not compared against hi, so times near INT64_MAX cannot overflow.
+  const int64_t count = (hi - lo) / ue + 1;
+  size_t visited = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t t = lo + k * ue;
+    const StorageNumber n = Row(t)[dim];
+    ++visited;
+    if (!visitor(t, UnpackStorageNumber(n), StorageNumberFlags(n))) {
+      break;
+    }
   }
   return visited;
 }
 
-size_t RamDimension::bytes_used() const {
-  return sizeof(*this) + static_cast<size_t>(capacity_) * sizeof(StorageNumber);
+size_t RamChart::bytes_used() const {
+  return sizeof(*this) + columns_.capacity() * sizeof(Column) +
+         (ring_ != nullptr ? static_cast<size_t>(capacity_) * width_ * sizeof(StorageNumber) : 0);
 }
-
-uint64_t RamDimension::dropped_points() const { return dropped_; }
 
 int64_t RamEngine::CapacityFor(int update_every_s) const {
-  return ClampCapacity(history_s_ / std::max(update_every_s, 1));
+  return CapacityOf(history_s_, update_every_s);
 }
 
-absl::StatusOr<std::unique_ptr<DimensionStore>> RamEngine::CreateDimension(const MetricKey& key,
-                                                                           int update_every_s) {
+absl::StatusOr<std::unique_ptr<ChartStore>> RamEngine::CreateChart(const ChartKey& key,
+                                                                   int update_every_s) {
   (void)key;
   if (update_every_s < 1) {
     return absl::InvalidArgumentError("update_every must be at least 1 second");
   }
-  return std::make_unique<RamDimension>(CapacityFor(update_every_s), update_every_s, &bytes_);
+  return std::make_unique<RamChart>(history_s_, update_every_s, &bytes_);
 }
 
-absl::StatusOr<std::unique_ptr<DimensionStore>> NoneEngine::CreateDimension(const MetricKey& key,
-                                                                            int update_every_s) {
+absl::StatusOr<size_t> NoneChart::AddDimension(std::string_view dimension_id) {
+  (void)dimension_id;
+  if (dimensions_ >= kMaxChartStoreDimensions) {
+    return absl::ResourceExhaustedError("too many dimensions in one chart");
+  }
+  return dimensions_++;
+}
+
+absl::StatusOr<std::unique_ptr<ChartStore>> NoneEngine::CreateChart(const ChartKey& key,
+                                                                    int update_every_s) {
   (void)key;
   if (update_every_s < 1) {
     return absl::InvalidArgumentError("update_every must be at least 1 second");
   }
-  return std::make_unique<NoneDimension>(update_every_s);
+  return std::make_unique<NoneChart>(update_every_s);
 }
 
 }  // namespace ndrelay::db

@@ -3,31 +3,40 @@
 // The in-memory engines: "ram" (a fixed ring of 4-byte points per dimension) and "none" (keeps
 // nothing). See server/db/storage.h for the interface and its thread-safety contract.
 //
-// "ram" ring:
-//   * one ring per dimension of capacity = history_s / update_every_s points (clamped to
-//     [kMinRamPoints, kMaxRamPoints]), allocated once in CreateDimension(), never resized;
+// "ram" ring, one per chart:
+//   * rows of points, one row per grid time, one column per dimension: capacity = history_s /
+//     update_every_s rows (clamped to [kMinRamPoints, kMaxRamPoints]). A v1 collection writes one
+//     row, i.e. a few contiguous cache lines for the whole chart instead of one line per
+//     dimension spread over as many rings;
 //   * each point is one 32-bit Netdata storage number (server/db/storage_number.h): value,
 //     reset flag, and the empty slot (all bits 0) for gaps; 4 bytes per point, no timestamps;
-//   * time_s maps to slot (time_s / update_every_s) % capacity. Times are floored to a multiple
-//     of update_every_s (Netdata's grid is aligned the same way). The newest time is kept; a gap
-//     between two stores clears the skipped slots, so stale values never reappear;
-//   * a change of update_every drops the history (one ring cannot hold two grids);
-//   * differs from Netdata 1.37.1 "ram" in one way only: Netdata rounds the ring up to whole
+//   * time_s maps to row (time_s / update_every_s) % capacity. Times are floored to a multiple
+//     of update_every_s (Netdata's grid is aligned the same way). When the chart's newest time
+//     moves forward, every row it passes is cleared first, so stale values never reappear and a
+//     dimension that was not written at some time reads back as a gap there;
+//   * the ring is allocated on the first store (so a chart's initial DIMENSIONs are in before its
+//     width is fixed) with exactly one column per dimension; a dimension added later widens it
+//     with 1/8 spare columns, copying the retained rows (amortised, off the hot path);
+//   * a change of update_every drops the history and resizes the ring for the new grid;
+//   * differs from Netdata 1.37.1 "ram" in one way only: Netdata rounds each ring up to whole
 //     4 KiB pages (3600 points become 4096); ndrelay keeps exactly history_s / update_every_s.
 //
-// Concurrency: none inside. The owner serialises Store() against queries (ndrelay's host mutex
-// covers both: the receiver holds it for a whole decoded read, gRPC readers while they copy out),
-// so the per-point path is a packed store into the ring. NOTE: a mutex per dimension cost ~30% of
-// the receive path in a profile (Debian's abseil records lock-order edges on every acquisition).
+// Concurrency: none inside. The owner serialises writers against queries (ndrelay's host mutex
+// covers both: the receiver holds it for a whole decoded read, gRPC readers while they copy out).
+// NOTE: a mutex per dimension cost ~30% of the receive path in a profile (Debian's abseil records
+// lock-order edges on every acquisition).
 //
-// Memory: the ring is allocated without being zeroed; only slots between the first retained and
-// the newest point are ever read, and a stall clears the slots it skips. Untouched pages of a
-// large ring stay unresident until the ring fills, as in Netdata's mmap'ed ram mode.
+// Memory: the ring is allocated without being zeroed (rows are cleared as the newest time passes
+// them; only rows between the first retained and the newest time are ever read). Untouched pages
+// of a large ring stay unresident until the ring fills, as in Netdata's mmap'ed ram mode.
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "server/db/storage.h"
 #include "server/db/storage_number.h"
@@ -37,40 +46,75 @@ namespace ndrelay::db {
 // Netdata's own bounds on history entries (RRD_HISTORY_ENTRIES_MAX and its minimum of 5).
 inline constexpr int64_t kMinRamPoints = 5;
 inline constexpr int64_t kMaxRamPoints = int64_t{86400} * 365;
-// Points copied per lock hold in RamDimension::Query() (1 KiB of stack).
-inline constexpr size_t kQueryChunkPoints = 256;
 
-class RamDimension final : public DimensionStore {
+class RamChart final : public ChartStore {
  public:
-  // capacity is clamped to [kMinRamPoints, kMaxRamPoints]; update_every_s below 1 is taken as 1.
-  // If engine_bytes is given, bytes_used() is added to it now and subtracted on destruction.
-  RamDimension(int64_t capacity, int update_every_s, std::atomic<size_t>* engine_bytes = nullptr);
-  ~RamDimension() override;
+  // history_s / update_every_s rows (clamped to [kMinRamPoints, kMaxRamPoints]); update_every_s
+  // below 1 is taken as 1. If engine_bytes is given, bytes_used() is kept added to it.
+  RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes = nullptr);
+  ~RamChart() override;
 
-  void Store(int64_t time_s, double value, PointFlags flags) override;
+  absl::StatusOr<size_t> AddDimension(std::string_view dimension_id) override;
+  size_t dimension_count() const override { return columns_.size(); }
+  void Store(size_t dim, int64_t time_s, double value, PointFlags flags) override;
+  void StoreRow(int64_t time_s, const double* values, const PointFlags* flags, size_t n) override;
   void SetUpdateEvery(int update_every_s) override;
-  int64_t first_time_s() const override;
-  int64_t last_time_s() const override;
-  int update_every_s() const override;
-  size_t Query(int64_t after_s, int64_t before_s, PointVisitor visitor) const override;
+  int64_t first_time_s(size_t dim) const override;
+  int64_t last_time_s(size_t dim) const override;
+  int update_every_s() const override { return update_every_s_; }
+  size_t Query(size_t dim, int64_t after_s, int64_t before_s, PointVisitor visitor) const override;
   size_t bytes_used() const override;
-  uint64_t dropped_points() const override;
+  uint64_t dropped_points() const override { return dropped_; }
 
+  // Rows in the ring, and columns allocated per row (>= dimension_count() once allocated).
   int64_t capacity() const { return capacity_; }
+  size_t width() const { return width_; }
 
  private:
-  size_t SlotOf(int64_t time_s, int update_every_s) const {
-    return static_cast<size_t>((time_s / update_every_s) % capacity_);
+  // Per-dimension times from single-point stores; whole rows (StoreRow's hot path) only move
+  // all_first_s_/all_last_s_, which apply to every column (folded in when a column is added), so
+  // the hot path writes no per-dimension bookkeeping.
+  struct Column {
+    int64_t first_s = 0;  // oldest point of this dimension since creation/reset
+    int64_t last_s = 0;   // newest point; 0 = none
+  };
+  int64_t FirstOf(const Column& c) const {
+    if (c.first_s == 0 || all_first_s_ == 0) {
+      return c.first_s == 0 ? all_first_s_ : c.first_s;
+    }
+    return std::min(c.first_s, all_first_s_);
   }
-  int64_t FirstRetained() const;
+  int64_t LastOf(const Column& c) const { return std::max(c.last_s, all_last_s_); }
+  void FoldRows();
 
-  const int64_t capacity_;
+  StorageNumber* Row(int64_t t) {
+    return ring_.get() + static_cast<size_t>((t / update_every_s_) % capacity_) * width_;
+  }
+  const StorageNumber* Row(int64_t t) const {
+    return ring_.get() + static_cast<size_t>((t / update_every_s_) % capacity_) * width_;
+  }
+  // The oldest row time still retained (0 when empty).
+  int64_t RetainedFrom() const;
+  // Allocates (or widens to `width` columns) the ring, keeping retained rows.
+  void Reserve(size_t width);
+  // Moves the newest time to t (> last_s_), clearing every row passed, except that row t itself
+  // is left for the caller when keep_row_t (it writes all of it).
+  void Advance(int64_t t, bool keep_row_t);
+  void Account();
+
+  const int64_t history_s_;
   std::atomic<size_t>* const engine_bytes_;
-  std::unique_ptr<StorageNumber[]> ring_;
   int update_every_s_;
-  int64_t first_s_ = 0;  // oldest point stored since creation/reset
-  int64_t last_s_ = 0;   // newest point; 0 = empty
+  int64_t capacity_;
+  size_t width_ = 0;  // columns per row in ring_ (0 until allocated)
+  std::unique_ptr<StorageNumber[]> ring_;
+  std::vector<Column> columns_;
+  int64_t first_s_ = 0;      // oldest row written since creation/reset
+  int64_t last_s_ = 0;       // newest row; 0 = empty
+  int64_t all_first_s_ = 0;  // oldest/newest row StoreRow() wrote whole (every column)
+  int64_t all_last_s_ = 0;
   uint64_t dropped_ = 0;
+  size_t accounted_ = 0;  // what is currently added to *engine_bytes_
 };
 
 class RamEngine final : public StorageEngine {
@@ -78,12 +122,11 @@ class RamEngine final : public StorageEngine {
   explicit RamEngine(int64_t history_s) : history_s_(history_s) {}
 
   StorageMode mode() const override { return StorageMode::kRam; }
-  // kInvalidArgument if update_every_s < 1.
-  absl::StatusOr<std::unique_ptr<DimensionStore>> CreateDimension(const MetricKey& key,
-                                                                  int update_every_s) override;
+  absl::StatusOr<std::unique_ptr<ChartStore>> CreateChart(const ChartKey& key,
+                                                          int update_every_s) override;
   size_t bytes_used() const override { return bytes_.load(std::memory_order_relaxed); }
 
-  // The ring size CreateDimension() uses for a dimension collected every update_every_s.
+  // The rows of a chart collected every update_every_s.
   int64_t CapacityFor(int update_every_s) const;
 
  private:
@@ -91,31 +134,33 @@ class RamEngine final : public StorageEngine {
   std::atomic<size_t> bytes_{0};
 };
 
-// Stores nothing: Store() is a no-op, queries visit nothing, first/last time stay 0.
-class NoneDimension final : public DimensionStore {
+// Stores nothing: stores are no-ops, queries visit nothing, first/last time stay 0.
+class NoneChart final : public ChartStore {
  public:
-  explicit NoneDimension(int update_every_s) : update_every_s_(update_every_s) {}
+  explicit NoneChart(int update_every_s) : update_every_s_(update_every_s) {}
 
-  void Store(int64_t, double, PointFlags) override {}
-  void SetUpdateEvery(int update_every_s) override {
-    update_every_s_.store(update_every_s, std::memory_order_relaxed);
-  }
-  int64_t first_time_s() const override { return 0; }
-  int64_t last_time_s() const override { return 0; }
-  int update_every_s() const override { return update_every_s_.load(std::memory_order_relaxed); }
-  size_t Query(int64_t, int64_t, PointVisitor) const override { return 0; }
+  absl::StatusOr<size_t> AddDimension(std::string_view dimension_id) override;
+  size_t dimension_count() const override { return dimensions_; }
+  void Store(size_t, int64_t, double, PointFlags) override {}
+  void StoreRow(int64_t, const double*, const PointFlags*, size_t) override {}
+  void SetUpdateEvery(int update_every_s) override { update_every_s_ = update_every_s; }
+  int64_t first_time_s(size_t) const override { return 0; }
+  int64_t last_time_s(size_t) const override { return 0; }
+  int update_every_s() const override { return update_every_s_; }
+  size_t Query(size_t, int64_t, int64_t, PointVisitor) const override { return 0; }
   size_t bytes_used() const override { return sizeof(*this); }
   uint64_t dropped_points() const override { return 0; }
 
  private:
-  std::atomic<int> update_every_s_;
+  int update_every_s_;
+  size_t dimensions_ = 0;
 };
 
 class NoneEngine final : public StorageEngine {
  public:
   StorageMode mode() const override { return StorageMode::kNone; }
-  absl::StatusOr<std::unique_ptr<DimensionStore>> CreateDimension(const MetricKey& key,
-                                                                  int update_every_s) override;
+  absl::StatusOr<std::unique_ptr<ChartStore>> CreateChart(const ChartKey& key,
+                                                          int update_every_s) override;
   size_t bytes_used() const override { return 0; }
 };
 

@@ -1,20 +1,26 @@
 #pragma once
 
 // The storage interface of ndrelay: an engine ("none", "ram", later "dbengine") hands out one
-// DimensionStore per dimension; collectors write points into it, gRPC queries read them.
+// ChartStore per chart; its dimensions are the chart's columns. Collectors write points into it,
+// gRPC queries read them per dimension.
 //
 // Data model (the same as Netdata's tier 0): a dimension is a series of points on the grid of its
 // chart's update_every. A point is (end time in whole seconds, value, flags). A point that exists
 // but has no value is a gap (kPointEmpty, value NaN). A value written with kPointReset marks a
 // counter reset/overflow detected while computing it.
 //
-// Thread-safety contract (for every engine): a DimensionStore is externally synchronised. Its
-// owner serialises Store()/SetUpdateEvery() against the readers (first_time_s(), last_time_s(),
-// update_every_s(), Query(), bytes_used(), dropped_points()); ndrelay does it with the host's
-// mutex, which the receiver holds per decoded read and gRPC readers while they copy out. A
-// DimensionStore does not outlive the StorageEngine that created it, and is not destroyed while
-// a reader uses it (the chart's owner decides). Engines
-// with background work of their own (dbengine flushing) synchronise that internally.
+// Why per chart and not per dimension: every dimension of a chart shares its update_every and is
+// stored at the same grid times, and a v1 collection stores one point of every dimension at once
+// (StoreRow). Keeping a chart's points of one time together makes that one contiguous write
+// instead of one cache miss per dimension: the receive path is bound by memory, not arithmetic
+// (docs/BENCHMARKS.md). An engine is free to lay columns out per dimension (dbengine pages).
+//
+// Thread-safety contract (for every engine): a ChartStore is externally synchronised. Its owner
+// serialises the writers (AddDimension(), Store(), StoreRow(), SetUpdateEvery()) against the
+// readers; ndrelay does it with the host's mutex, which the receiver holds per decoded read and
+// gRPC readers while they copy out. A ChartStore does not outlive the StorageEngine that created
+// it, and is not destroyed while a reader uses it (the chart's owner decides). Engines with
+// background work of their own (dbengine flushing) synchronise that internally.
 
 #include <cstddef>
 #include <cstdint>
@@ -36,53 +42,69 @@ inline constexpr PointFlags kPointNone = 0;
 inline constexpr PointFlags kPointEmpty = 1 << 0;  // a gap: no value at this time (value is NaN)
 inline constexpr PointFlags kPointReset = 1 << 1;  // counter reset or overflow detected
 
-// Identifies a metric across restarts; dbengine needs it to find its files, "ram" ignores it.
-// The views are only read during CreateDimension().
-struct MetricKey {
-  std::string_view host;       // the child's machine GUID
-  std::string_view chart;      // chart id, "type.id"
-  std::string_view dimension;  // dimension id
+// Identifies a chart (and, with a dimension id, a metric) across restarts; dbengine needs it to
+// find its files, "ram" ignores it. The views are only read during the call they are passed to.
+struct ChartKey {
+  std::string_view host;   // the child's machine GUID
+  std::string_view chart;  // chart id, "type.id"
 };
 
 // Called once per visited point, oldest first. Return false to stop the query early.
 // value is NaN and flags has kPointEmpty for a gap.
 using PointVisitor = absl::FunctionRef<bool(int64_t time_s, double value, PointFlags flags)>;
 
-// The per-dimension handle. See the thread-safety contract at the top of this file.
-class DimensionStore {
+// The per-chart handle: one column per dimension, indexed 0, 1, 2, ... in the order of
+// AddDimension() (the same dense index the chart's collector uses). See the thread-safety
+// contract at the top of this file.
+class ChartStore {
  public:
-  virtual ~DimensionStore() = default;
-  DimensionStore(const DimensionStore&) = delete;
-  DimensionStore& operator=(const DimensionStore&) = delete;
+  virtual ~ChartStore() = default;
+  ChartStore(const ChartStore&) = delete;
+  ChartStore& operator=(const ChartStore&) = delete;
 
-  // Writer. Stores one point ending at time_s. A NaN/infinite value or kPointEmpty stores a gap.
-  // Points must move forward in time: a point at or before last_time_s() is dropped (counted in
-  // dropped_points()). Skipped grid slots between the previous point and this one become gaps.
-  virtual void Store(int64_t time_s, double value, PointFlags flags) = 0;
+  // Definition. Adds the column of a new dimension and returns its index (the previous
+  // dimension_count()). May allocate. kResourceExhausted past kMaxChartStoreDimensions.
+  virtual absl::StatusOr<size_t> AddDimension(std::string_view dimension_id) = 0;
+  virtual size_t dimension_count() const = 0;
+
+  // Writer. Stores one point of dimension `dim` ending at time_s. A NaN/infinite value or
+  // kPointEmpty stores a gap. Per dimension, points must move forward in time: a point at or
+  // before last_time_s(dim), or older than what the engine retains, is dropped (counted in
+  // dropped_points()). Grid slots a dimension skips read back as gaps. An unknown dim is ignored.
+  virtual void Store(size_t dim, int64_t time_s, double value, PointFlags flags) = 0;
+
+  // Writer, the hot path: one point at time_s for each of dimensions 0..n-1 (values[i],
+  // flags[i]); the same rules as n calls of Store(). n above dimension_count() is clamped.
+  virtual void StoreRow(int64_t time_s, const double* values, const PointFlags* flags,
+                        size_t n) = 0;
 
   // Writer. The chart's update_every changed (replication or a redefinition). Engines that cannot
   // keep history across a change drop it (see the engine's header).
   virtual void SetUpdateEvery(int update_every_s) = 0;
 
-  // Readers. 0/0 when nothing is stored. first_time_s() is the oldest point still retained.
-  virtual int64_t first_time_s() const = 0;
-  virtual int64_t last_time_s() const = 0;
+  // Readers. 0/0 when nothing of that dimension is retained (or dim is unknown).
+  // first_time_s() is the oldest point still retained.
+  virtual int64_t first_time_s(size_t dim) const = 0;
+  virtual int64_t last_time_s(size_t dim) const = 0;
   virtual int update_every_s() const = 0;
 
-  // Reader. Visits every retained point (gaps included) with after_s <= time <= before_s, oldest
-  // first, without allocating. Returns the number of points visited. The visitor runs without
-  // any lock held; it may see points the writer adds while the query runs, but never a torn one.
-  virtual size_t Query(int64_t after_s, int64_t before_s, PointVisitor visitor) const = 0;
+  // Reader. Visits every retained point of `dim` (gaps included) with after_s <= time <=
+  // before_s, oldest first, without allocating. Returns the number of points visited.
+  virtual size_t Query(size_t dim, int64_t after_s, int64_t before_s,
+                       PointVisitor visitor) const = 0;
 
   // Reader. Bytes this handle holds (point storage plus bookkeeping).
   virtual size_t bytes_used() const = 0;
 
-  // Reader. Points refused because they did not move forward in time.
+  // Reader. Points refused because they did not move forward in time (all dimensions).
   virtual uint64_t dropped_points() const = 0;
 
  protected:
-  DimensionStore() = default;
+  ChartStore() = default;
 };
+
+// Netdata NEW's dimension slot limit, also a chart's column limit here.
+inline constexpr size_t kMaxChartStoreDimensions = 65535;
 
 // One engine per memory mode per process (or per host; the caller decides). Thread-safe.
 class StorageEngine {
@@ -93,10 +115,10 @@ class StorageEngine {
 
   virtual StorageMode mode() const = 0;
 
-  // Creates the handle of one dimension collected every update_every_s seconds. May allocate
-  // (the ram engine allocates the whole ring here, once).
-  virtual absl::StatusOr<std::unique_ptr<DimensionStore>> CreateDimension(const MetricKey& key,
-                                                                          int update_every_s) = 0;
+  // Creates the handle of one chart collected every update_every_s seconds, with no dimensions
+  // yet. kInvalidArgument if update_every_s < 1.
+  virtual absl::StatusOr<std::unique_ptr<ChartStore>> CreateChart(const ChartKey& key,
+                                                                  int update_every_s) = 0;
 
   // Bytes held by every live handle of this engine.
   virtual size_t bytes_used() const = 0;

@@ -26,7 +26,12 @@
 //   * NaN and +/-infinity become the empty slot; zero and subnormals become an exact 0.
 // Rounding is lrint (round half to even), as Netdata builds it (STORAGE_WITH_MATH).
 
+#include <cmath>
 #include <cstdint>
+
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "server/db/storage.h"
 
@@ -44,8 +49,77 @@ inline constexpr StorageNumber kStorageNumberReset = 1u << 25;
 inline constexpr StorageNumber kStorageNumberNotAnomalous = 1u << 24;
 inline constexpr StorageNumber kStorageNumberMantissaMask = 0x00FFFFFFu;
 
-// Encodes value; only kPointReset of flags is kept (kPointEmpty encodes the empty slot).
-StorageNumber PackStorageNumber(double value, PointFlags flags);
+inline constexpr double kStorageNumberMantissaMaxValue = 0x00FFFFFF;
+// The smallest mantissa that can still be multiplied by 10 without leaving 24 bits; values are
+// scaled up until they reach it, which is what gives every number ~7 significant digits.
+inline constexpr double kStorageNumberScaleUpLimit = 0x0019999E;
+inline constexpr int kStorageNumberMaxExponent = 7;
+
+namespace internal_storage_number {
+// lrint() in the default rounding mode (round half to even), without the libm call.
+inline long RoundHalfEven(double n) {
+#if defined(__SSE2__) && defined(__x86_64__)
+  return _mm_cvtsd_si64(_mm_set_sd(n));
+#else
+  return std::lrint(n);
+#endif
+}
+}  // namespace internal_storage_number
+
+// Encodes value; only kPointReset of flags is kept (kPointEmpty encodes the empty slot). Inline:
+// the ram engine packs one per stored point.
+inline StorageNumber PackStorageNumber(double value, PointFlags flags) {
+  if (!std::isfinite(value) || (flags & kPointEmpty) != 0) {
+    return kStorageNumberEmpty;
+  }
+  StorageNumber r = kStorageNumberNotAnomalous;
+  if ((flags & kPointReset) != 0) {
+    r |= kStorageNumberReset;
+  }
+  const int cls = std::fpclassify(value);
+  if (cls == FP_ZERO || cls == FP_SUBNORMAL) {
+    return r;
+  }
+
+  double n = value;
+  if (n < 0) {
+    r += kStorageNumberNegative;
+    n = -n;
+  }
+  double base = 10;
+  // Past 0xFFFFFF * 10^7 seven divisions by 10 are not enough: divide by 100 instead.
+  if (n / 1e7 > kStorageNumberMantissaMaxValue) {
+    base = 100;
+    r |= kStorageNumberBase100;
+  }
+
+  int m = 0;
+  // Each step is a separate multiplication/division, in this order: the rounding of every step
+  // is part of the result Netdata shows.
+  while (m < kStorageNumberMaxExponent && n > kStorageNumberMantissaMaxValue) {
+    n /= base;
+    ++m;
+  }
+  if (m > 0) {
+    r += kStorageNumberMultiply + (static_cast<StorageNumber>(m) << kStorageNumberExponentShift);
+    if (n > kStorageNumberMantissaMaxValue) {
+      return r + 0x00FFFFFFu;  // saturated
+    }
+  } else {
+    while (m < kStorageNumberMaxExponent && n < kStorageNumberScaleUpLimit) {
+      n *= 10;
+      ++m;
+    }
+    if (n > kStorageNumberMantissaMaxValue) {
+      n /= 10;
+      --m;
+    }
+    r += static_cast<StorageNumber>(m) << kStorageNumberExponentShift;
+  }
+  // n <= 0xFFFFFF here, so the rounded mantissa stays within its 24 bits.
+  r += static_cast<StorageNumber>(internal_storage_number::RoundHalfEven(n));
+  return r;
+}
 
 // Decodes; the empty slot gives NaN.
 double UnpackStorageNumber(StorageNumber n);

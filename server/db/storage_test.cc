@@ -14,10 +14,20 @@ TEST(StorageTest, CreatesTheEngineOfEachMode) {
   auto ram = CreateStorageEngine({StorageMode::kRam, 600});
   ASSERT_TRUE(ram.ok()) << ram.status();
   EXPECT_EQ((*ram)->mode(), StorageMode::kRam);
-  auto dim = (*ram)->CreateDimension({"guid", "system.cpu", "user"}, 1);
+  auto chart = (*ram)->CreateChart({"guid", "system.cpu"}, 1);
+  ASSERT_TRUE(chart.ok());
+  EXPECT_EQ((*chart)->update_every_s(), 1);
+  auto dim = (*chart)->AddDimension("user");
   ASSERT_TRUE(dim.ok());
-  EXPECT_EQ((*dim)->update_every_s(), 1);
+  EXPECT_EQ(*dim, 0u);
+  (*chart)->Store(*dim, 1795519500, 1.0, kPointNone);  // the ring is allocated at the first store
+  EXPECT_EQ((*chart)->last_time_s(*dim), 1795519500);
   EXPECT_GE((*ram)->bytes_used(), 600u * 4);
+  EXPECT_EQ((*ram)->bytes_used(), (*chart)->bytes_used());
+
+  auto none_chart = (*none)->CreateChart({"guid", "system.cpu"}, 1);
+  ASSERT_TRUE(none_chart.ok());
+  EXPECT_EQ((*none)->bytes_used(), 0u);
 
   auto dbengine = CreateStorageEngine({StorageMode::kDbengine, 3600});
   EXPECT_EQ(dbengine.status().code(), absl::StatusCode::kUnimplemented);
