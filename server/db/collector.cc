@@ -438,6 +438,57 @@ bool ChartCollector::Calculate(double* calculated) {
   return reset_seen;
 }
 
+ChartCollector::GridStep ChartCollector::MakeGridStep(uint64_t last_stored_us,
+                                                      uint64_t next_store_us,
+                                                      uint64_t last_collect_us,
+                                                      uint64_t now_collect_us) const {
+  GridStep g;
+  g.step_us = static_cast<double>(next_store_us - last_collect_us);
+  g.span_us = static_cast<double>(now_collect_us - last_collect_us);
+  g.ue_s = static_cast<double>(update_every_s_);
+  const uint64_t ue_us = static_cast<uint64_t>(update_every_s_) * kUsecPerSec;
+  // A short first step: the partial increment is scaled up to a full update_every.
+  g.short_step = next_store_us - last_stored_us < ue_us;
+  g.full_step_us = static_cast<double>(ue_us);
+  g.first_step_us = static_cast<double>(next_store_us - last_stored_us);
+  return g;
+}
+
+double ChartCollector::GridValue(Dim& d, double* calculated, const GridStep& g,
+                                 int64_t iterations) {
+  if (d.algorithm == Algorithm::kIncremental) {
+    double value = *calculated * g.step_us / g.span_us;
+    *calculated -= value;
+    value += d.last_calculated;
+    d.last_calculated = 0;
+    value /= g.ue_s;
+    if (g.short_step) {
+      value = value * g.full_step_us / g.first_step_us;
+    }
+    return value;
+  }
+  if (iterations == 1) {
+    return *calculated;
+  }
+  return (*calculated - d.last_calculated) * g.step_us / g.span_us + d.last_calculated;
+}
+
+void ChartCollector::Decide(Dim& d, double value, bool store_this_entry, bool keep, PointFlags flag,
+                            double* out_value, PointFlags* out_flags) {
+  if (!store_this_entry) {
+    *out_value = kNaN;
+    *out_flags = kPointEmpty;
+  } else if (keep && d.updated && d.collections > 1) {
+    *out_value = value;
+    *out_flags = flag;
+    d.last_stored = value;
+  } else {
+    *out_value = kNaN;
+    *out_flags = kPointEmpty;
+    d.last_stored = kNaN;
+  }
+}
+
 void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us,
                                  uint64_t last_collect_us, uint64_t now_collect_us,
                                  bool store_this_entry, bool first_entry, PointSink& sink) {
@@ -457,44 +508,16 @@ void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us
     ++iterations;
   }
   const int64_t time_s = static_cast<int64_t>(next_store_us / kUsecPerSec);
-  const double step_us = static_cast<double>(next_store_us - last_collect_us);
-  const double span_us = static_cast<double>(now_collect_us - last_collect_us);
-  const bool short_step = next_store_us - last_stored_us < ue_us;
-  const double ue_s = static_cast<double>(update_every_s_);
+  const GridStep step =
+      MakeGridStep(last_stored_us, next_store_us, last_collect_us, now_collect_us);
   const bool keep_values = store_this_entry && iterations < kGapWhenLostIterationsAbove;
   const uint64_t collected_us = static_cast<uint64_t>(last_collected_us_);
 
   for (size_t i = 0; i < n; ++i) {
     Dim& d = dims_[i];
     double calculated = CalculateOne(d, total, last_total, &reset_seen);  // h
-    double value;                                                         // i
-    if (d.algorithm == Algorithm::kIncremental) {
-      value = calculated * step_us / span_us;
-      calculated -= value;
-      value += d.last_calculated;
-      d.last_calculated = 0;
-      value /= ue_s;
-      if (short_step) {
-        value = value * static_cast<double>(ue_us) /
-                static_cast<double>(next_store_us - last_stored_us);
-      }
-    } else if (iterations == 1) {
-      value = calculated;
-    } else {
-      value = (calculated - d.last_calculated) * step_us / span_us + d.last_calculated;
-    }
-    if (!store_this_entry) {
-      values[i] = kNaN;
-      flags[i] = kPointEmpty;
-    } else if (keep_values && d.updated && d.collections > 1) {
-      values[i] = value;
-      flags[i] = kPointNone;
-      d.last_stored = value;
-    } else {
-      values[i] = kNaN;
-      flags[i] = kPointEmpty;
-      d.last_stored = kNaN;
-    }
+    const double value = GridValue(d, &calculated, step, iterations);     // i
+    Decide(d, value, store_this_entry, keep_values, kPointNone, &values[i], &flags[i]);
     if (d.updated) {  // j
       d.last_collected = d.collected;
       if (d.algorithm == Algorithm::kIncremental) {
@@ -539,43 +562,13 @@ void ChartCollector::Interpolate(uint64_t last_stored_us, uint64_t next_store_us
   for (; next_store_us <= now_collect_us;
        last_collect_us = next_store_us, next_store_us += ue_us, --iterations) {
     const int64_t time_s = static_cast<int64_t>(next_store_us / kUsecPerSec);
-    const double step_us = static_cast<double>(next_store_us - last_collect_us);
-    const double span_us = static_cast<double>(now_collect_us - last_collect_us);
-
+    const GridStep step =
+        MakeGridStep(last_stored_us, next_store_us, last_collect_us, now_collect_us);
+    const bool keep = iterations < kGapWhenLostIterationsAbove;
     for (size_t i = 0; i < dims_.size(); ++i) {
       Dim& d = dims_[i];
-      double value;
-      if (d.algorithm == Algorithm::kIncremental) {
-        value = calculated[i] * step_us / span_us;
-        calculated[i] -= value;
-        value += d.last_calculated;
-        d.last_calculated = 0;
-        value /= static_cast<double>(update_every_s_);
-        if (next_store_us - last_stored_us < ue_us) {
-          // A short first step: scale the partial increment up to a full update_every.
-          value = value * static_cast<double>(ue_us) /
-                  static_cast<double>(next_store_us - last_stored_us);
-        }
-      } else if (iterations == 1) {
-        value = calculated[i];
-      } else {
-        value = (calculated[i] - d.last_calculated) * step_us / span_us + d.last_calculated;
-      }
-
-      if (!store_this_entry) {
-        values[i] = kNaN;
-        row_flags[i] = kPointEmpty;
-        continue;
-      }
-      if (d.updated && d.collections > 1 && iterations < kGapWhenLostIterationsAbove) {
-        values[i] = value;
-        row_flags[i] = flags;
-        d.last_stored = value;
-      } else {
-        values[i] = kNaN;
-        row_flags[i] = kPointEmpty;
-        d.last_stored = kNaN;
-      }
+      const double value = GridValue(d, &calculated[i], step, iterations);
+      Decide(d, value, store_this_entry, keep, flags, &values[i], &row_flags[i]);
     }
     sink.OnRow(time_s, values, row_flags, dims_.size());
 

@@ -347,6 +347,23 @@ class ChartCollector {
   // R3 g-h into calculated[0..dims); returns true if a reset/overflow was detected (and not
   // suppressed).
   bool Calculate(double* calculated);
+  // R3 i for one grid point of a round.
+  struct GridStep {
+    double step_us;        // from the previous grid point (or collection) to this one
+    double span_us;        // from the previous grid point (or collection) to the collection
+    double ue_s;           // update_every
+    double full_step_us;   // update_every in µs
+    double first_step_us;  // from the last stored grid point to this one
+    bool short_step;       // first_step_us < full_step_us: incremental values are scaled up
+  };
+  GridStep MakeGridStep(uint64_t last_stored_us, uint64_t next_store_us, uint64_t last_collect_us,
+                        uint64_t now_collect_us) const;
+  // The value of dimension d at the grid point; moves the incremental remainder (*calculated)
+  // and last_calculated as Netdata does.
+  static double GridValue(Dim& d, double* calculated, const GridStep& g, int64_t iterations);
+  // The store decision: the value or a gap into *out_value/*out_flags, and last_stored.
+  static void Decide(Dim& d, double value, bool store_this_entry, bool keep, PointFlags flag,
+                     double* out_value, PointFlags* out_flags);
   // R3 g-j in one pass when the round has exactly one grid point (next_store_us <=
   // now_collect_us < next_store_us + update_every): the same results as Calculate(),
   // Interpolate() and step j.
