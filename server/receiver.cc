@@ -580,7 +580,7 @@ class ReceiverSession : public bridge::LegacyEvents,
 
  private:
   static constexpr size_t kMaxChartSlots = 1000000;
-  static constexpr size_t kMaxDimensionSlots = 65535;
+  static constexpr size_t kMaxDimensionSlots = db::kMaxDimensionsPerChart;
   static constexpr int kMaxStalledReplicationRounds = 3;
 
   bridge::Verdict Fatal(std::string_view why) {

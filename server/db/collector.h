@@ -138,8 +138,10 @@ Algorithm ParseAlgorithm(std::string_view name);
 std::string_view AlgorithmName(Algorithm algorithm);
 
 // Limits.
-inline constexpr size_t kMaxDimensionsPerChart = 65535;  // Netdata NEW's dimension slot limit
-inline constexpr int kMaxUpdateEverySeconds = 3600;      // Netdata's UPDATE_EVERY_MAX
+// Netdata NEW's dimension slot limit; the same as the store's column limit, so a chart's collector
+// index and store column always agree.
+inline constexpr size_t kMaxDimensionsPerChart = kMaxChartStoreDimensions;
+inline constexpr int kMaxUpdateEverySeconds = 3600;  // Netdata's UPDATE_EVERY_MAX
 // Grid points of one round at or beyond this countdown are stored as gaps (Netdata's
 // "gap when lost iterations above" = 1, plus 2).
 inline constexpr int64_t kGapWhenLostIterationsAbove = 3;

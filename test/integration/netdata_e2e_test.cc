@@ -544,8 +544,16 @@ TEST_P(NetdataChildStreamTest, ConnectsAndStoresTheChildsOwnValues) {
     }
   }
   EXPECT_TRUE(idle_hidden) << "system.cpu's idle dimension is hidden on Netdata";
-  auto intr = admin.GetChart(guid, "system.intr");
-  ASSERT_TRUE(intr.ok()) << intr.status();
+  // The child defines its charts one by one as its collectors first run: system.intr may come
+  // after system.cpu.
+  absl::StatusOr<v1::Chart> intr;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        intr = admin.GetChart(guid, "system.intr");
+        return intr.ok() && intr->dimensions_size() >= 1;
+      },
+      kDataTimeout))
+      << intr.status();
   ASSERT_EQ(intr->dimensions_size(), 1);
   EXPECT_EQ(intr->dimensions(0).algorithm(), "incremental");
 
