@@ -384,6 +384,14 @@ class ReceiverSession : public bridge::LegacyEvents,
     chart_ = chart;
     chart->set_cursor = 0;
     Compact(chart);
+    // A two-deep prefetch pipeline: the state of the next chart, whose object was prefetched at
+    // the previous BEGIN, and the object of the one after it.
+    if (Chart* next = chart->next_hint; next != nullptr) {
+      next->PrefetchSetState();
+      if (next->next_hint != nullptr) {
+        next->next_hint->PrefetchObject();
+      }
+    }
     chart->collector->Begin(static_cast<uint64_t>(e.microseconds < 0 ? 0 : e.microseconds),
                             now_us_);
     return bridge::Verdict::kOk;

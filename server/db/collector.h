@@ -256,6 +256,15 @@ class ChartCollector {
 
   // ---- v1 data (hot path, no allocation) ----
 
+  // Asks the CPU to load the per-dimension state of a round (one line per dimension) ahead of
+  // the SETs, so their cache misses overlap instead of coming one per SET.
+  void PrefetchState() const {
+    const Dim* d = dims_.data();
+    for (size_t i = 0, n = dims_.size(); i < n; ++i) {
+      __builtin_prefetch(d + i, 1, 3);
+    }
+  }
+
   // BEGIN "<chart>" <usec_since_last>. now_us: parent wall clock, µs since the epoch.
   void Begin(uint64_t usec_since_last, int64_t now_us);
   // SET "<dim>" = <collected>. Returns false for an unknown index (nothing changes).

@@ -175,6 +175,14 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
   for (size_t i = 0; i < n; ++i) {
     row[i] = PackStorageNumber(values[i], flags[i]);
   }
+  // The next round writes the next row: ask for its cache lines now, so that write does not wait
+  // for memory (the row of a chart is cold by then: every other chart ran in between).
+  const StorageNumber* next = row + width_;
+  if (next == ring_.get() + static_cast<size_t>(capacity_) * width_) {
+    next = ring_.get();
+  }
+  __builtin_prefetch(next, 1, 3);
+  __builtin_prefetch(next + width_ - 1, 1, 3);
   if (all_first_s_ == 0) {
     all_first_s_ = t;
   }
