@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libabsl-dev liblz4-dev libssl-dev libasio-dev libgtest-dev libgmock-dev
+  libabsl-dev liblz4-dev libjemalloc-dev libssl-dev libasio-dev libgtest-dev libgmock-dev
   netdata-core curl openssl python3 python3-grpcio python3-lz4 procps
 )
 
