@@ -91,6 +91,10 @@ struct Chart {
   std::string ids;
   std::vector<uint32_t> id_ends;
   std::optional<db::ChartCollector> collector;
+  // The store's next_row_hint() after this chart's last round, kept here (in the lines the
+  // prefetch pipeline loads) so the pipeline need not read the store object to find it.
+  const void* row_hint = nullptr;
+  size_t row_hint_bytes = 0;
 
   std::string name;
   std::string title;
@@ -155,8 +159,9 @@ struct Chart {
       __builtin_prefetch(p, 1, 3);
     }
   }
-  // What the SETs of a round read: the id block and the collector's per-dimension state.
-  void PrefetchSetState() const {
+  // What a round reads and writes beyond the object: the id block, the collector's per-dimension
+  // state, the store's bookkeeping and its next ring row.
+  void PrefetchRoundState() const {
     for (size_t i = 0; i < ids.size(); i += 64) {
       __builtin_prefetch(ids.data() + i, 0, 3);
     }
@@ -166,6 +171,18 @@ struct Chart {
     }
     if (collector.has_value()) {
       collector->PrefetchState();
+    }
+    // The store object (its bookkeeping, read by StoreRow()) and the ring row it writes next.
+    if (store != nullptr) {
+      __builtin_prefetch(store.get(), 1, 3);
+      __builtin_prefetch(reinterpret_cast<const char*>(store.get()) + 64, 1, 3);
+    }
+    const char* row = static_cast<const char*>(row_hint);
+    for (size_t i = 0; i < row_hint_bytes; i += 64) {
+      __builtin_prefetch(row + i, 1, 3);
+    }
+    if (row_hint_bytes != 0) {
+      __builtin_prefetch(row + row_hint_bytes - 1, 1, 3);
     }
   }
 };

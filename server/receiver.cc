@@ -387,7 +387,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     // A two-deep prefetch pipeline: the state of the next chart, whose object was prefetched at
     // the previous BEGIN, and the object of the one after it.
     if (Chart* next = chart->next_hint; next != nullptr) {
-      next->PrefetchSetState();
+      next->PrefetchRoundState();
       if (next->next_hint != nullptr) {
         next->next_hint->PrefetchObject();
       }
@@ -419,6 +419,10 @@ class ReceiverSession : public bridge::LegacyEvents,
       return Fatal("END without BEGIN");
     }
     chart_->collector->End(now_us_, *chart_->sink);
+    if (chart_->store != nullptr) {
+      chart_->row_hint = chart_->store->next_row_hint();
+      chart_->row_hint_bytes = chart_->store->next_row_hint_bytes();
+    }
     chart_ = nullptr;
     data_seen_ = true;
     return bridge::Verdict::kOk;

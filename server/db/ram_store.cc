@@ -18,15 +18,18 @@ int64_t CapacityOf(int64_t history_s, int update_every_s) {
 
 }  // namespace
 
-RamChart::RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes)
+RamChart::RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes,
+                   RowBlockPool* pool)
     : history_s_(history_s),
       engine_bytes_(engine_bytes),
+      pool_(pool),
       update_every_s_(std::max(update_every_s, 1)),
       capacity_(CapacityOf(history_s, update_every_s_)) {
   Account();
 }
 
 RamChart::~RamChart() {
+  ReleaseBlocks();
   if (engine_bytes_ != nullptr) {
     engine_bytes_->fetch_sub(accounted_, std::memory_order_relaxed);
   }
@@ -52,14 +55,16 @@ absl::StatusOr<size_t> RamChart::AddDimension(std::string_view dimension_id) {
   }
   FoldRows();
   columns_.emplace_back();
-  if (ring_ != nullptr) {
+  if (width_ != 0) {
     if (columns_.size() > width_) {
       Reserve(columns_.size() + columns_.size() / 8);
     } else if (last_s_ != 0) {
       // A spare column: it may hold anything in the retained rows.
       const size_t col = columns_.size() - 1;
       for (int64_t t = RetainedFrom(); t <= last_s_; t += update_every_s_) {
-        Row(t)[col] = kStorageNumberEmpty;
+        if (StorageNumber* row = ExistingRow(t); row != nullptr) {
+          row[col] = kStorageNumberEmpty;
+        }
       }
     }
   }
@@ -79,21 +84,77 @@ void RamChart::FoldRows() {
   all_last_s_ = 0;
 }
 
+size_t RamChart::blocks_taken() const {
+  return static_cast<size_t>(
+      std::count_if(blocks_.begin(), blocks_.end(), [](StorageNumber* b) { return b != nullptr; }));
+}
+
+StorageNumber* RamChart::MutableSlot(int64_t slot) {
+  StorageNumber*& block = blocks_[static_cast<size_t>(slot / rows_per_block_)];
+  if (block == nullptr) {
+    const size_t bytes = block_bytes();
+    bool zeroed = false;
+    void* memory = pool_ != nullptr ? pool_->Allocate(bytes, &zeroed) : ::operator new(bytes);
+    if (memory == nullptr) {
+      return nullptr;
+    }
+    if (!zeroed) {
+      std::memset(memory, 0, bytes);
+    }
+    block = static_cast<StorageNumber*>(memory);
+    Account();
+  }
+  return block + static_cast<size_t>(slot % rows_per_block_) * width_;
+}
+
+void RamChart::ReleaseBlocks() {
+  cursor_row_ = nullptr;
+  next_row_hint_ = nullptr;
+  next_row_hint_bytes_ = 0;
+  const size_t bytes = block_bytes();
+  for (StorageNumber*& block : blocks_) {
+    if (block == nullptr) {
+      continue;
+    }
+    if (pool_ != nullptr) {
+      pool_->Free(block, bytes);
+    } else {
+      ::operator delete(block);
+    }
+    block = nullptr;
+  }
+}
+
 void RamChart::Reserve(size_t width) {
-  auto ring =
-      std::make_unique_for_overwrite<StorageNumber[]>(static_cast<size_t>(capacity_) * width);
-  if (ring_ != nullptr && last_s_ != 0) {
-    // Copy the retained rows; new columns start as gaps.
-    const int64_t ue = update_every_s_;
-    for (int64_t t = RetainedFrom(); t <= last_s_; t += ue) {
-      const size_t slot = static_cast<size_t>((t / ue) % capacity_);
-      StorageNumber* to = ring.get() + slot * width;
-      std::memcpy(to, ring_.get() + slot * width_, width_ * sizeof(StorageNumber));
-      std::memset(to + width_, 0, (width - width_) * sizeof(StorageNumber));
+  const size_t row_bytes = width * sizeof(StorageNumber);
+  // Equal blocks of whole rows, about kRamBlockTargetBytes each, as few as that allows.
+  const int64_t target_rows =
+      std::clamp<int64_t>(static_cast<int64_t>(kRamBlockTargetBytes / row_bytes), 1, capacity_);
+  const int64_t nblocks = (capacity_ + target_rows - 1) / target_rows;
+  const int64_t rows_per_block = (capacity_ + nblocks - 1) / nblocks;
+
+  RamChart fresh(history_s_, update_every_s_, nullptr, pool_);
+  fresh.capacity_ = capacity_;
+  fresh.width_ = width;
+  fresh.rows_per_block_ = rows_per_block;
+  fresh.blocks_.assign(static_cast<size_t>(nblocks), nullptr);
+  if (width_ != 0 && last_s_ != 0) {
+    // Copy the retained rows; new columns start as gaps (fresh blocks are zeroed).
+    for (int64_t t = RetainedFrom(); t <= last_s_; t += update_every_s_) {
+      const StorageNumber* from = ExistingRow(t);
+      if (from == nullptr) {
+        continue;
+      }
+      StorageNumber* to = fresh.MutableRow(t);
+      if (to != nullptr) {
+        std::memcpy(to, from, width_ * sizeof(StorageNumber));
+      }
     }
   }
-  ring_ = std::move(ring);
+  ReleaseBlocks();
   width_ = width;
+  rows_per_block_ = rows_per_block;
+  blocks_.swap(fresh.blocks_);  // fresh now holds only null blocks
 }
 
 int64_t RamChart::RetainedFrom() const {
@@ -106,16 +167,22 @@ int64_t RamChart::RetainedFrom() const {
 void RamChart::Advance(int64_t t, bool keep_row_t) {
   const int64_t ue = update_every_s_;
   const size_t row_bytes = width_ * sizeof(StorageNumber);
+  // A row in a block not taken yet is a gap already.
+  auto clear = [&](int64_t row_t) {
+    if (StorageNumber* row = ExistingRow(row_t); row != nullptr) {
+      std::memset(row, 0, row_bytes);
+    }
+  };
   if (last_s_ == 0) {
     first_s_ = t;
     if (!keep_row_t) {
-      std::memset(Row(t), 0, row_bytes);
+      clear(t);
     }
   } else {
     // Rows last_s_+ue .. t (at most one lap) held values from one lap ago: clear them.
     const int64_t passed = std::min((t - last_s_) / ue, capacity_);
     for (int64_t k = keep_row_t ? 1 : 0; k < passed; ++k) {
-      std::memset(Row(t - k * ue), 0, row_bytes);
+      clear(t - k * ue);
     }
   }
   last_s_ = t;
@@ -125,6 +192,7 @@ void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags)
   if (dim >= columns_.size()) {
     return;
   }
+  cursor_row_ = nullptr;  // last_s_ may move here
   Column& c = columns_[dim];
   if (time_s <= 0) {
     ++dropped_;
@@ -135,7 +203,7 @@ void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags)
     ++dropped_;
     return;
   }
-  if (ring_ == nullptr) {
+  if (width_ == 0) {
     Reserve(columns_.size());
     Account();
   }
@@ -145,7 +213,12 @@ void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags)
     ++dropped_;
     return;
   }
-  Row(t)[dim] = PackStorageNumber(value, flags);
+  StorageNumber* row = MutableRow(t);
+  if (row == nullptr) {
+    ++dropped_;
+    return;
+  }
+  row[dim] = PackStorageNumber(value, flags);
   if (FirstOf(c) == 0) {
     c.first_s = t;
   }
@@ -162,27 +235,54 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
     return;
   }
   const int64_t t = time_s - time_s % update_every_s_;
-  if (ring_ == nullptr || t <= last_s_ || n < columns_.size()) {
+  if (width_ == 0 || t <= last_s_ || n < columns_.size()) {
     // The general rules (a partial or late row, the first row): per point.
+    cursor_row_ = nullptr;
     for (size_t i = 0; i < n; ++i) {
       Store(i, time_s, values[i], flags[i]);
     }
     return;
   }
-  // The hot path: a new newest row holding every column.
+  // The hot path: a new newest row holding every column. The usual next row follows the cursor
+  // (no division); a new block, a skipped row or a lap start over from the slot.
+  int64_t slot;
+  int64_t offset;
+  StorageNumber* row;
+  if (cursor_row_ != nullptr && t == last_s_ + update_every_s_ &&
+      cursor_offset_ + 1 < rows_per_block_ && cursor_slot_ + 1 < capacity_) {
+    slot = cursor_slot_ + 1;
+    offset = cursor_offset_ + 1;
+    row = cursor_row_ + width_;
+  } else {
+    slot = SlotOf(t);
+    offset = slot % rows_per_block_;
+    row = MutableSlot(slot);
+    if (row == nullptr) {
+      cursor_row_ = nullptr;
+      dropped_ += n;
+      return;
+    }
+  }
   Advance(t, /*keep_row_t=*/true);
-  StorageNumber* row = Row(t);
   for (size_t i = 0; i < n; ++i) {
     row[i] = PackStorageNumber(values[i], flags[i]);
   }
+  cursor_slot_ = slot;
+  cursor_offset_ = offset;
+  cursor_row_ = row;
   // The next round writes the next row: ask for its cache lines now, so that write does not wait
-  // for memory (the row of a chart is cold by then: every other chart ran in between).
-  const StorageNumber* next = row + width_;
-  if (next == ring_.get() + static_cast<size_t>(capacity_) * width_) {
-    next = ring_.get();
+  // for memory (the row of a chart is cold by then: every other chart ran in between). A row in
+  // the next block has no hint: that block is taken and zeroed (so cached) when first written.
+  if (offset + 1 < rows_per_block_ && slot + 1 < capacity_) {
+    const StorageNumber* next = row + width_;
+    __builtin_prefetch(next, 1, 3);
+    __builtin_prefetch(next + width_ - 1, 1, 3);
+    next_row_hint_ = next;
+    next_row_hint_bytes_ = width_ * sizeof(StorageNumber);
+  } else {
+    next_row_hint_ = nullptr;
+    next_row_hint_bytes_ = 0;
   }
-  __builtin_prefetch(next, 1, 3);
-  __builtin_prefetch(next + width_ - 1, 1, 3);
   if (all_first_s_ == 0) {
     all_first_s_ = t;
   }
@@ -196,8 +296,10 @@ void RamChart::SetUpdateEvery(int update_every_s) {
   }
   update_every_s_ = update_every_s;
   capacity_ = CapacityOf(history_s_, update_every_s_);
-  ring_.reset();
+  ReleaseBlocks();
+  blocks_.clear();
   width_ = 0;
+  rows_per_block_ = 0;
   first_s_ = 0;
   last_s_ = 0;
   all_first_s_ = 0;
@@ -252,7 +354,8 @@ size_t RamChart::Query(size_t dim, int64_t after_s, int64_t before_s, PointVisit
   size_t visited = 0;
   for (int64_t k = 0; k < count; ++k) {
     const int64_t t = lo + k * ue;
-    const StorageNumber n = Row(t)[dim];
+    const StorageNumber* row = ExistingRow(t);
+    const StorageNumber n = row != nullptr ? row[dim] : kStorageNumberEmpty;
     ++visited;
     if (!visitor(t, UnpackStorageNumber(n), StorageNumberFlags(n))) {
       break;
@@ -263,7 +366,7 @@ size_t RamChart::Query(size_t dim, int64_t after_s, int64_t before_s, PointVisit
 
 size_t RamChart::bytes_used() const {
   return sizeof(*this) + columns_.capacity() * sizeof(Column) +
-         (ring_ != nullptr ? static_cast<size_t>(capacity_) * width_ * sizeof(StorageNumber) : 0);
+         blocks_.capacity() * sizeof(StorageNumber*) + blocks_taken() * block_bytes();
 }
 
 int64_t RamEngine::CapacityFor(int update_every_s) const {
@@ -276,7 +379,7 @@ absl::StatusOr<std::unique_ptr<ChartStore>> RamEngine::CreateChart(const ChartKe
   if (update_every_s < 1) {
     return absl::InvalidArgumentError("update_every must be at least 1 second");
   }
-  return std::make_unique<RamChart>(history_s_, update_every_s, &bytes_);
+  return std::make_unique<RamChart>(history_s_, update_every_s, &bytes_, &RowBlockPool::Shared());
 }
 
 absl::StatusOr<size_t> NoneChart::AddDimension(std::string_view dimension_id) {

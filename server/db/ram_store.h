@@ -14,21 +14,26 @@
 //     of update_every_s (Netdata's grid is aligned the same way). When the chart's newest time
 //     moves forward, every row it passes is cleared first, so stale values never reappear and a
 //     dimension that was not written at some time reads back as a gap there;
-//   * the ring is allocated on the first store (so a chart's initial DIMENSIONs are in before its
+//   * the ring is a sequence of equal blocks of about kRamBlockTargetBytes (whole rows each),
+//     taken from the engine's RowBlockPool when a row in them is first written and zeroed then
+//     (an untaken block reads back as gaps). So memory follows the data written, and the blocks
+//     that charts advancing together take are neighbours on a few huge pages (see
+//     row_block_pool.h for why that matters);
+//   * the layout is fixed at the first store (so a chart's initial DIMENSIONs are in before its
 //     width is fixed) with exactly one column per dimension; a dimension added later widens it
 //     with 1/8 spare columns, copying the retained rows (amortised, off the hot path);
 //   * a change of update_every drops the history and resizes the ring for the new grid;
 //   * differs from Netdata 1.37.1 "ram" in one way only: Netdata rounds each ring up to whole
-//     4 KiB pages (3600 points become 4096); ndrelay keeps exactly history_s / update_every_s.
+//     4 KiB pages (3600 points become 4096); ndrelay keeps history_s / update_every_s rows (plus
+//     less than one row per block, from rounding the blocks to equal whole rows).
 //
 // Concurrency: none inside. The owner serialises writers against queries (ndrelay's host mutex
 // covers both: the receiver holds it for a whole decoded read, gRPC readers while they copy out).
 // NOTE: a mutex per dimension cost ~30% of the receive path in a profile (Debian's abseil records
 // lock-order edges on every acquisition).
 //
-// Memory: the ring is allocated without being zeroed (rows are cleared as the newest time passes
-// them; only rows between the first retained and the newest time are ever read). Untouched pages
-// of a large ring stay unresident until the ring fills, as in Netdata's mmap'ed ram mode.
+// Memory: blocks are taken as the newest time reaches them, so a large ring becomes resident only
+// as it fills, like Netdata's mmap'ed ram mode.
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/db/row_block_pool.h"
 #include "server/db/storage.h"
 #include "server/db/storage_number.h"
 
@@ -46,12 +52,16 @@ namespace ndrelay::db {
 // Netdata's own bounds on history entries (RRD_HISTORY_ENTRIES_MAX and its minimum of 5).
 inline constexpr int64_t kMinRamPoints = 5;
 inline constexpr int64_t kMaxRamPoints = int64_t{86400} * 365;
+// A ring block holds as many whole rows as fit in this (at least one row).
+inline constexpr size_t kRamBlockTargetBytes = 4096;
 
 class RamChart final : public ChartStore {
  public:
   // history_s / update_every_s rows (clamped to [kMinRamPoints, kMaxRamPoints]); update_every_s
-  // below 1 is taken as 1. If engine_bytes is given, bytes_used() is kept added to it.
-  RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes = nullptr);
+  // below 1 is taken as 1. If engine_bytes is given, bytes_used() is kept added to it. Blocks
+  // come from pool (which must outlive the chart), or from the heap when it is null.
+  RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes = nullptr,
+           RowBlockPool* pool = nullptr);
   ~RamChart() override;
 
   absl::StatusOr<size_t> AddDimension(std::string_view dimension_id) override;
@@ -69,6 +79,9 @@ class RamChart final : public ChartStore {
   // Rows in the ring, and columns allocated per row (>= dimension_count() once allocated).
   int64_t capacity() const { return capacity_; }
   size_t width() const { return width_; }
+  // Rows per block (0 until the layout is fixed), and blocks taken.
+  int64_t rows_per_block() const { return rows_per_block_; }
+  size_t blocks_taken() const;
 
  private:
   // Per-dimension times from single-point stores; whole rows (StoreRow's hot path) only move
@@ -87,16 +100,27 @@ class RamChart final : public ChartStore {
   int64_t LastOf(const Column& c) const { return std::max(c.last_s, all_last_s_); }
   void FoldRows();
 
-  StorageNumber* Row(int64_t t) {
-    return ring_.get() + static_cast<size_t>((t / update_every_s_) % capacity_) * width_;
+  int64_t SlotOf(int64_t t) const { return (t / update_every_s_) % capacity_; }
+  size_t block_bytes() const {
+    return static_cast<size_t>(rows_per_block_) * width_ * sizeof(StorageNumber);
   }
-  const StorageNumber* Row(int64_t t) const {
-    return ring_.get() + static_cast<size_t>((t / update_every_s_) % capacity_) * width_;
+  // The row of slot/time t for writing: takes (and zeroes) its block if needed; nullptr only if
+  // memory ran out.
+  StorageNumber* MutableSlot(int64_t slot);
+  StorageNumber* MutableRow(int64_t t) { return MutableSlot(SlotOf(t)); }
+  // The row of slot/time t if its block was taken, else nullptr (all gaps).
+  StorageNumber* ExistingSlot(int64_t slot) const {
+    StorageNumber* block = blocks_[static_cast<size_t>(slot / rows_per_block_)];
+    return block == nullptr ? nullptr
+                            : block + static_cast<size_t>(slot % rows_per_block_) * width_;
   }
+  StorageNumber* ExistingRow(int64_t t) const { return ExistingSlot(SlotOf(t)); }
   // The oldest row time still retained (0 when empty).
   int64_t RetainedFrom() const;
-  // Allocates (or widens to `width` columns) the ring, keeping retained rows.
+  // Fixes (or widens to `width` columns) the layout, keeping retained rows.
   void Reserve(size_t width);
+  // Gives every block back.
+  void ReleaseBlocks();
   // Moves the newest time to t (> last_s_), clearing every row passed, except that row t itself
   // is left for the caller when keep_row_t (it writes all of it).
   void Advance(int64_t t, bool keep_row_t);
@@ -104,10 +128,17 @@ class RamChart final : public ChartStore {
 
   const int64_t history_s_;
   std::atomic<size_t>* const engine_bytes_;
+  RowBlockPool* const pool_;
   int update_every_s_;
   int64_t capacity_;
-  size_t width_ = 0;  // columns per row in ring_ (0 until allocated)
-  std::unique_ptr<StorageNumber[]> ring_;
+  size_t width_ = 0;  // columns per row (0 until the layout is fixed at the first store)
+  int64_t rows_per_block_ = 0;
+  std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
+  // StoreRow()'s cursor: the slot of last_s_, its offset in its block and its row (nullptr when
+  // unknown: after any other write path or a change of blocks).
+  int64_t cursor_slot_ = 0;
+  int64_t cursor_offset_ = 0;
+  StorageNumber* cursor_row_ = nullptr;
   std::vector<Column> columns_;
   int64_t first_s_ = 0;      // oldest row written since creation/reset
   int64_t last_s_ = 0;       // newest row; 0 = empty
@@ -119,6 +150,7 @@ class RamChart final : public ChartStore {
 
 class RamEngine final : public StorageEngine {
  public:
+  // Its charts take their ring blocks from RowBlockPool::Shared().
   explicit RamEngine(int64_t history_s) : history_s_(history_s) {}
 
   StorageMode mode() const override { return StorageMode::kRam; }

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "server/db/row_block_pool.h"
 
 namespace ndrelay::db {
 namespace {
@@ -288,14 +289,55 @@ TEST(RamChartTest, CapacityIsClampedAndFourBytesPerPoint) {
   RamChart chart(3600, 1);
   EXPECT_EQ(chart.capacity(), 3600);
   AddDims(chart, 1);
-  // The ring is allocated at the first store, with exactly one column per dimension.
+  // The layout is fixed at the first store, with exactly one column per dimension: equal blocks
+  // of whole rows of about kRamBlockTargetBytes (3600 rows of 4 bytes: 4 blocks of 900 rows).
   EXPECT_EQ(chart.width(), 0u);
   const size_t empty = chart.bytes_used();
   EXPECT_GE(empty, sizeof(RamChart));
   chart.Store(0, kT0, 1, kPointNone);
   EXPECT_EQ(chart.width(), 1u);
-  EXPECT_EQ(chart.bytes_used(), empty + size_t{3600} * 4);
+  EXPECT_EQ(chart.rows_per_block(), 900);
+  // Memory follows the data: one block is taken so far.
+  const size_t index = 4 * sizeof(void*);
+  EXPECT_EQ(chart.blocks_taken(), 1u);
+  EXPECT_EQ(chart.bytes_used(), empty + index + size_t{900} * 4);
+  // A full ring is exactly 4 bytes per point.
+  for (int64_t k = 1; k < 3600; ++k) {
+    chart.Store(0, kT0 + k, 1, kPointNone);
+  }
+  EXPECT_EQ(chart.blocks_taken(), 4u);
+  EXPECT_EQ(chart.bytes_used(), empty + index + size_t{3600} * 4);
   static_assert(sizeof(StorageNumber) == 4, "4 bytes per point");
+}
+
+TEST(RamChartTest, BlocksAreEqualWholeRowsAndComeFromThePool) {
+  RowBlockPool pool;
+  // 60 rows of 20 columns (80 bytes): 51 would fit 4 KiB, so 2 equal blocks of 30 rows.
+  RamChart small(60, 1, nullptr, &pool);
+  AddDims(small, 20);
+  std::vector<double> values(20, 1.0);
+  std::vector<PointFlags> flags(20, kPointNone);
+  small.StoreRow(kT0, values.data(), flags.data(), 20);
+  EXPECT_EQ(small.rows_per_block(), 30);
+  EXPECT_EQ(small.blocks_taken(), 1u);
+  EXPECT_EQ(pool.bytes_in_use(), size_t{2432});  // 30 * 80 rounded up to 64
+  for (int64_t k = 1; k < 200; ++k) {            // laps the ring
+    small.StoreRow(kT0 + k, values.data(), flags.data(), 20);
+  }
+  EXPECT_EQ(small.blocks_taken(), 2u);
+  EXPECT_EQ(pool.bytes_in_use(), size_t{2} * 2432);
+  auto got = QueryAll(small, 19, 0, kForever);
+  ASSERT_EQ(got.size(), 60u);
+  EXPECT_EQ(got.front().time_s, kT0 + 140);
+  EXPECT_DOUBLE_EQ(got.back().value, 1.0);
+  // A row wider than the target: one row per block.
+  RamChart wide(10, 1, nullptr, &pool);
+  AddDims(wide, 2000);
+  std::vector<double> wv(2000, 2.0);
+  std::vector<PointFlags> wf(2000, kPointNone);
+  wide.StoreRow(kT0, wv.data(), wf.data(), 2000);
+  EXPECT_EQ(wide.rows_per_block(), 1);
+  EXPECT_EQ(wide.blocks_taken(), 1u);
 }
 
 // ---- several dimensions ------------------------------------------------------------------------
@@ -733,7 +775,11 @@ TEST(RamChartTest, UpdateEveryChangeResizesTheRing) {
   chart.StoreRow(t + 7, values, flags, 2);
   EXPECT_EQ(chart.dropped_points(), 0u);
   EXPECT_EQ(chart.width(), 2u);
-  EXPECT_EQ(chart.bytes_used(), full - size_t{3600} * 2 * 4 + size_t{3600 / 7} * 2 * 4);
+  // Before: 3600 rows of 8 bytes in 8 blocks of 450, one taken. Now: 514 rows in 2 blocks of 257,
+  // one taken.
+  EXPECT_EQ(chart.rows_per_block(), 257);
+  EXPECT_EQ(chart.bytes_used(),
+            full - (8 * sizeof(void*) + 450 * 8) + (2 * sizeof(void*) + 257 * 8));
   EXPECT_EQ(engine_bytes.load(), chart.bytes_used());
   for (size_t dim = 0; dim < 2; ++dim) {
     EXPECT_EQ(chart.first_time_s(dim), t);
@@ -840,11 +886,12 @@ TEST(RamEngineTest, SizesRingsFromHistoryAndAccountsBytes) {
   const size_t defined = ca.bytes_used();
   const double values[] = {1.0, 2.0, 3.0};
   const PointFlags flags[] = {kPointNone, kPointNone, kPointNone};
-  ca.StoreRow(kT0, values, flags, 2);  // allocates the ring: 3600 rows of 2 columns
-  EXPECT_EQ(ca.bytes_used(), defined + size_t{3600} * 2 * 4);
+  // Fixes the layout (3600 rows of 2 columns: 8 blocks of 450 rows) and takes the first block.
+  ca.StoreRow(kT0, values, flags, 2);
+  EXPECT_EQ(ca.bytes_used(), defined + 8 * sizeof(void*) + size_t{450} * 2 * 4);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used());
-  AddDims(ca, 3);  // widens
-  EXPECT_GE(ca.bytes_used(), defined + size_t{3600} * 3 * 4);
+  AddDims(ca, 3);  // widens (3 columns of 12 bytes: 11 blocks of 328 rows), copying the row
+  EXPECT_GE(ca.bytes_used(), defined + 11 * sizeof(void*) + size_t{328} * 3 * 4);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used());
 
   auto b = engine.CreateChart({"host", "system.ram"}, 2);
@@ -853,8 +900,8 @@ TEST(RamEngineTest, SizesRingsFromHistoryAndAccountsBytes) {
   AddDims(cb, 1);
   cb.Store(0, kT0, 1.0, kPointNone);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used() + cb.bytes_used());
-  EXPECT_GE(cb.bytes_used(), size_t{1800} * 4);
-  ca.SetUpdateEvery(5);  // drops a's ring
+  EXPECT_GE(cb.bytes_used(), size_t{900} * 4);  // 1800 rows: 2 blocks of 900, one taken
+  ca.SetUpdateEvery(5);                         // drops a's ring
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used() + cb.bytes_used());
   a->reset();
   EXPECT_EQ(engine.bytes_used(), cb.bytes_used());

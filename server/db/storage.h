@@ -99,8 +99,15 @@ class ChartStore {
   // Reader. Points refused because they did not move forward in time (all dimensions).
   virtual uint64_t dropped_points() const = 0;
 
+  // Writer's hint: the memory the next StoreRow() will most likely write ([begin, begin + bytes);
+  // bytes 0 when unknown), for a caller that knows this chart comes next to prefetch it.
+  const void* next_row_hint() const { return next_row_hint_; }
+  size_t next_row_hint_bytes() const { return next_row_hint_bytes_; }
+
  protected:
   ChartStore() = default;
+  const void* next_row_hint_ = nullptr;
+  size_t next_row_hint_bytes_ = 0;
 };
 
 // Netdata NEW's dimension slot limit, also a chart's column limit here.
