@@ -285,14 +285,16 @@ run_one() {
     prev=$cur
   done
   after="$(tree_ticks "$PARENT_PID")"
-  local rss_end verify
+  local rss_end verify allocator=glibc
   rss_end="$(tree_rss_kb "$PARENT_PID")"
+  # Which malloc the parent runs on (ndrelay links jemalloc; a Netdata build may too).
+  if grep -q libjemalloc "/proc/$PARENT_PID/maps" 2>/dev/null; then allocator=jemalloc; fi
   if [ "$kind" = ndrelay ]; then verify="$(verify_ndrelay "$dir")"; else verify="$(verify_netdata "$dir")"; fi
   if [ "$kind" = ndrelay ]; then stop_ndrelay; else stop_netdata; fi
   echo "label=$label kind=$kind history=$hist mult=$mult duration=$dur protocol=$proto" \
        "clk_tck=$CLK_TCK idle_ticks=$idle idle_seconds=$IDLE_SECONDS cpu_ticks=$(( after - before ))" \
        "settle_half_seconds=$settle rss_base_kb=$rss_base rss_load_kb=$rss_load" \
-       "rss_peak_kb=$rss_peak rss_end_kb=$rss_end $verify $(sed 's/^/gen_/; s/ / gen_/g' "$dir/load.txt")" \
+       "rss_peak_kb=$rss_peak rss_end_kb=$rss_end allocator=$allocator $verify $(sed 's/^/gen_/; s/ / gen_/g' "$dir/load.txt")" \
        >> "$RESULTS"
   tail -1 "$RESULTS" | tr ' ' '\n' |
     grep -E '^(cpu_ticks|rss_load_kb|gen_samples_sent|gen_errors|values_received|nodes|rows)=' |
