@@ -55,6 +55,16 @@ DimensionDefinition Normalize(DimensionDefinition def) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// x * multiplier / divisor in Netdata's order. With the usual 1 and 1 both steps are exact
+// identities in IEEE 754 (x * 1.0 == x, x / 1.0 == x, NaN and infinities included), so they are
+// skipped: the result is the same bits without a division.
+inline double Scale(double x, double multiplier, double divisor) {
+  if (multiplier == 1 && divisor == 1) {
+    return x;
+  }
+  return x * multiplier / divisor;
+}
+
 // The algorithms that need the row totals of R3 g.
 bool IsRowAlgorithm(Algorithm a) {
   return a == Algorithm::kPercentageOfAbsoluteRow || a == Algorithm::kPercentageOfIncrementalRow;
@@ -222,20 +232,6 @@ void ChartCollector::FilteredNext(uint64_t usec_since_last, int64_t now_us) {
   }
 }
 
-bool ChartCollector::Set(size_t dim, int64_t collected) {
-  if (dim >= dims_.size()) {
-    return false;
-  }
-  Dim& d = dims_[dim];
-  d.collected = collected;
-  d.updated = true;
-  Count(d);
-  // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
-  const int64_t magnitude = collected >= 0 ? collected : WrapSub(0, collected);
-  d.wide |= static_cast<uint64_t>(magnitude) > kCounterCap32 && magnitude > 0;
-  return true;
-}
-
 void ChartCollector::ResetCollection() {
   last_collected_us_ = 0;
   last_updated_us_ = 0;
@@ -390,7 +386,7 @@ double ChartCollector::CalculateOne(const Dim& d, int64_t total, int64_t last_to
   }
   switch (d.algorithm) {
     case Algorithm::kAbsolute:
-      return static_cast<double>(d.collected) * d.multiplier / d.divisor;
+      return Scale(static_cast<double>(d.collected), d.multiplier, d.divisor);
 
     case Algorithm::kPercentageOfAbsoluteRow:
       return total == 0 ? 0 : 100.0 * static_cast<double>(d.collected) / static_cast<double>(total);
@@ -409,11 +405,12 @@ double ChartCollector::CalculateOne(const Dim& d, int64_t total, int64_t last_to
         const uint64_t delta = cap - last + now;
         const uint64_t max_rate = (cap / 100) * kMaxIncrementalPercentRate;
         if (delta < max_rate) {
-          return static_cast<double>(delta) * d.multiplier / d.divisor;  // a wrap
+          return Scale(static_cast<double>(delta), d.multiplier, d.divisor);  // a wrap
         }
         return 0;  // a reset
       }
-      return static_cast<double>(WrapSub(d.collected, d.last_collected)) * d.multiplier / d.divisor;
+      return Scale(static_cast<double>(WrapSub(d.collected, d.last_collected)), d.multiplier,
+                   d.divisor);
     }
 
     case Algorithm::kPercentageOfIncrementalRow:
@@ -461,7 +458,9 @@ double ChartCollector::GridValue(Dim& d, double* calculated, const GridStep& g,
     *calculated -= value;
     value += d.last_calculated;
     d.last_calculated = 0;
-    value /= g.ue_s;
+    if (g.ue_s != 1) {  // dividing by 1.0 is an identity
+      value /= g.ue_s;
+    }
     if (g.short_step) {
       value = value * g.full_step_us / g.first_step_us;
     }

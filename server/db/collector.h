@@ -267,8 +267,22 @@ class ChartCollector {
 
   // BEGIN "<chart>" <usec_since_last>. now_us: parent wall clock, µs since the epoch.
   void Begin(uint64_t usec_since_last, int64_t now_us);
-  // SET "<dim>" = <collected>. Returns false for an unknown index (nothing changes).
-  bool Set(size_t dim, int64_t collected);
+  // SET "<dim>" = <collected>. Returns false for an unknown index (nothing changes). Inline: one
+  // call per received sample.
+  bool Set(size_t dim, int64_t collected) {
+    if (dim >= dims_.size()) {
+      return false;
+    }
+    Dim& d = dims_[dim];
+    d.collected = collected;
+    d.updated = true;
+    Count(d);
+    // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
+    const uint64_t magnitude =
+        collected >= 0 ? static_cast<uint64_t>(collected) : 0 - static_cast<uint64_t>(collected);
+    d.wide |= magnitude > 0x00000000FFFFFFFFull && static_cast<int64_t>(magnitude) > 0;
+    return true;
+  }
   // END. Emits the round's grid points (one per dimension per grid point) to sink.
   void End(int64_t now_us, PointSink& sink);
 
