@@ -89,19 +89,22 @@ size_t RamChart::blocks_taken() const {
       std::count_if(blocks_.begin(), blocks_.end(), [](StorageNumber* b) { return b != nullptr; }));
 }
 
+StorageNumber* RamChart::TakeBlock(size_t bytes) {
+  bool zeroed = false;
+  void* memory = pool_ != nullptr ? pool_->Allocate(bytes, &zeroed) : ::operator new(bytes);
+  if (memory != nullptr && !zeroed) {
+    std::memset(memory, 0, bytes);
+  }
+  return static_cast<StorageNumber*>(memory);
+}
+
 StorageNumber* RamChart::MutableSlot(int64_t slot) {
   StorageNumber*& block = blocks_[static_cast<size_t>(slot / rows_per_block_)];
   if (block == nullptr) {
-    const size_t bytes = block_bytes();
-    bool zeroed = false;
-    void* memory = pool_ != nullptr ? pool_->Allocate(bytes, &zeroed) : ::operator new(bytes);
-    if (memory == nullptr) {
+    block = TakeBlock(block_bytes());
+    if (block == nullptr) {
       return nullptr;
     }
-    if (!zeroed) {
-      std::memset(memory, 0, bytes);
-    }
-    block = static_cast<StorageNumber*>(memory);
     Account();
   }
   return block + static_cast<size_t>(slot % rows_per_block_) * width_;
@@ -133,28 +136,28 @@ void RamChart::Reserve(size_t width) {
   const int64_t nblocks = (capacity_ + target_rows - 1) / target_rows;
   const int64_t rows_per_block = (capacity_ + nblocks - 1) / nblocks;
 
-  RamChart fresh(history_s_, update_every_s_, nullptr, pool_);
-  fresh.capacity_ = capacity_;
-  fresh.width_ = width;
-  fresh.rows_per_block_ = rows_per_block;
-  fresh.blocks_.assign(static_cast<size_t>(nblocks), nullptr);
+  std::vector<StorageNumber*> blocks(static_cast<size_t>(nblocks), nullptr);
   if (width_ != 0 && last_s_ != 0) {
-    // Copy the retained rows; new columns start as gaps (fresh blocks are zeroed).
+    // Copy the retained rows; new columns start as gaps (taken blocks are zeroed).
+    const size_t bytes = static_cast<size_t>(rows_per_block) * row_bytes;
     for (int64_t t = RetainedFrom(); t <= last_s_; t += update_every_s_) {
       const StorageNumber* from = ExistingRow(t);
       if (from == nullptr) {
         continue;
       }
-      StorageNumber* to = fresh.MutableRow(t);
-      if (to != nullptr) {
-        std::memcpy(to, from, width_ * sizeof(StorageNumber));
+      const int64_t slot = SlotOf(t);
+      StorageNumber*& to = blocks[static_cast<size_t>(slot / rows_per_block)];
+      if (to == nullptr && (to = TakeBlock(bytes)) == nullptr) {
+        continue;  // out of memory: that row reads back as gaps
       }
+      std::memcpy(to + static_cast<size_t>(slot % rows_per_block) * width, from,
+                  width_ * sizeof(StorageNumber));
     }
   }
   ReleaseBlocks();
   width_ = width;
   rows_per_block_ = rows_per_block;
-  blocks_.swap(fresh.blocks_);  // fresh now holds only null blocks
+  blocks_ = std::move(blocks);
 }
 
 int64_t RamChart::RetainedFrom() const {

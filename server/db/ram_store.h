@@ -104,6 +104,8 @@ class RamChart final : public ChartStore {
   size_t block_bytes() const {
     return static_cast<size_t>(rows_per_block_) * width_ * sizeof(StorageNumber);
   }
+  // A zeroed block of `bytes` from the pool (or the heap); nullptr if memory ran out.
+  StorageNumber* TakeBlock(size_t bytes);
   // The row of slot/time t for writing: takes (and zeroes) its block if needed; nullptr only if
   // memory ran out.
   StorageNumber* MutableSlot(int64_t slot);
