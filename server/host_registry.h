@@ -92,7 +92,8 @@ struct Chart {
   std::vector<uint32_t> id_ends;
   std::optional<db::ChartCollector> collector;
   // The store's next_row_hint() after this chart's last round, kept here (in the lines the
-  // prefetch pipeline loads) so the pipeline need not read the store object to find it.
+  // prefetch pipeline loads) so the pipeline need not read the store object to find it. Only ever
+  // prefetched, never dereferenced: a stale hint (the store's blocks changed since) is harmless.
   const void* row_hint = nullptr;
   size_t row_hint_bytes = 0;
 
