@@ -195,7 +195,6 @@ void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags)
   if (dim >= columns_.size()) {
     return;
   }
-  cursor_row_ = nullptr;  // last_s_ may move here
   Column& c = columns_[dim];
   if (time_s <= 0) {
     ++dropped_;
@@ -210,16 +209,28 @@ void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags)
     Reserve(columns_.size());
     Account();
   }
-  if (t > last_s_) {
-    Advance(t, /*keep_row_t=*/false);
-  } else if (t < RetainedFrom()) {
-    ++dropped_;
-    return;
-  }
-  StorageNumber* row = MutableRow(t);
-  if (row == nullptr) {
-    ++dropped_;
-    return;
+  StorageNumber* row;
+  if (t == last_s_ && cursor_row_ != nullptr) {
+    row = cursor_row_;  // the usual case of per-point stores (v2, replication): the newest row
+  } else {
+    const bool newest = t > last_s_;
+    if (newest) {
+      Advance(t, /*keep_row_t=*/false);
+    } else if (t < RetainedFrom()) {
+      ++dropped_;
+      return;
+    }
+    const int64_t slot = SlotOf(t);
+    row = MutableSlot(slot);
+    if (newest) {
+      cursor_slot_ = slot;
+      cursor_offset_ = slot % rows_per_block_;
+      cursor_row_ = row;
+    }
+    if (row == nullptr) {
+      ++dropped_;
+      return;
+    }
   }
   row[dim] = PackStorageNumber(value, flags);
   if (FirstOf(c) == 0) {
@@ -240,7 +251,6 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
   const int64_t t = time_s - time_s % update_every_s_;
   if (width_ == 0 || t <= last_s_ || n < columns_.size()) {
     // The general rules (a partial or late row, the first row): per point.
-    cursor_row_ = nullptr;
     for (size_t i = 0; i < n; ++i) {
       Store(i, time_s, values[i], flags[i]);
     }

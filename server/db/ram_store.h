@@ -136,8 +136,9 @@ class RamChart final : public ChartStore {
   size_t width_ = 0;  // columns per row (0 until the layout is fixed at the first store)
   int64_t rows_per_block_ = 0;
   std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
-  // StoreRow()'s cursor: the slot of last_s_, its offset in its block and its row (nullptr when
-  // unknown: after any other write path or a change of blocks).
+  // The write cursor: the slot of last_s_, its offset in its block and its row (nullptr when
+  // unknown, e.g. after a change of blocks). StoreRow() steps it to the next row without dividing;
+  // Store() writes the newest row through it.
   int64_t cursor_slot_ = 0;
   int64_t cursor_offset_ = 0;
   StorageNumber* cursor_row_ = nullptr;
