@@ -171,7 +171,9 @@ double CollectedAsDouble(const CollectedValue& v) {
 // fast path runs only when max_line is at least that long (and max_words at least 3), so the
 // line limits never apply to them.
 
-constexpr size_t kFastMaxIdBytes = 95;  // up to six 16-byte scans (real chart ids reach 59)
+constexpr size_t kFastMaxIdBytes = 95;
+// Words of a fast SET2 line: the keyword, the id and three more.
+constexpr size_t kSet2Words = 5;  // up to six 16-byte scans (real chart ids reach 59)
 
 // How far from a line start the fast path may read: "BEGIN " and the quote; the id scan; " = "
 // (SET; an 8-byte load that ends before the digit window does) after the closing quote; a sign;
@@ -207,6 +209,7 @@ constexpr Head kSetHead = MakeHead("SET ");
 constexpr Head kBeginHead = MakeHead("BEGIN ");
 constexpr Head kEndHead = MakeHead("END\n");
 constexpr Head kEnd2Head = MakeHead("END2\n");
+constexpr Head kSet2Head = MakeHead("SET2 ");
 constexpr Head kEqualsHead = MakeHead(" = ");
 
 inline uint64_t Load64(const char* p) {
@@ -273,6 +276,53 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseQuotedId(const char* p, std
   }
   *id = std::string_view(p + 1, n);
   return p + 1 + n + 1;
+}
+
+// A byte the tokenizer keeps inside an unquoted word, and that cannot start a quoted one.
+inline bool PlainWordByte(char c) {
+  return c > ' ' && c < 0x7F && c != '"' && c != '\'' && c != '=' && c != '\\';
+}
+
+// The end of the unquoted word at p (the first byte that is not PlainWordByte), reading no byte
+// at or after limit (nullptr if it gets there, or the word is empty).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* PlainWordEnd(const char* p, const char* limit) {
+  const char* q = p;
+  while (q < limit && PlainWordByte(*q)) {
+    ++q;
+  }
+  return q == p || q >= limit ? nullptr : q;
+}
+
+// The three words after a SET2 id, "<w1> <w2> <w3>\n" at p, each a non-empty unquoted word except
+// that w3 may be '' (the empty word); returns the '\n', or nullptr for any other shape (more
+// words, quotes, other separators), which the tokenizer then handles. Reads nothing at or after
+// limit.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* Set2Words(const char* p, const char* limit,
+                                                          std::string_view* w1,
+                                                          std::string_view* w2,
+                                                          std::string_view* w3) {
+  const char* e = PlainWordEnd(p, limit);
+  if (e == nullptr || *e != ' ') {
+    return nullptr;
+  }
+  *w1 = std::string_view(p, static_cast<size_t>(e - p));
+  p = e + 1;
+  e = PlainWordEnd(p, limit);
+  if (e == nullptr || *e != ' ') {
+    return nullptr;
+  }
+  *w2 = std::string_view(p, static_cast<size_t>(e - p));
+  p = e + 1;
+  if (p + 3 <= limit && p[0] == '\'' && p[1] == '\'' && p[2] == '\n') {
+    *w3 = std::string_view();
+    return p + 2;
+  }
+  e = PlainWordEnd(p, limit);
+  if (e == nullptr || *e != '\n') {
+    return nullptr;
+  }
+  *w3 = std::string_view(p, static_cast<size_t>(e - p));
+  return e;
 }
 
 // "<int>\n" at p: sets *value and returns the '\n'; nullptr for another shape. `auto_base`: a
@@ -459,6 +509,43 @@ bool LegacyDecoder::DrainFast() {
       v = events_->OnBegin(e);
       chart_in_scope_ = true;
       skip_scope_ = v == Verdict::kSkip;
+    } else if (HeadIs(head, kSet2Head)) {
+      // NEW's SET2 '<id>' <collected> <value|#> <flags>: parsed as DoSet2() does; slots, quotes,
+      // extra words, a value that does not parse and a line without a chart in scope take the
+      // general path (which reports the errors).
+      std::string_view id, w1, w2, w3;
+      const char* after_id;
+      const char* newline;
+      if (!chart_in_scope_ || max_words_ < kSet2Words ||
+          (after_id = ParseQuotedId(line + 5, &id)) == nullptr || *after_id != ' ' ||
+          (slots_ && id.starts_with(kSlotPrefix)) ||
+          (newline = Set2Words(after_id + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr) {
+        break;
+      }
+      Set2Event e;
+      e.id = id;
+      if (ParseInt64(w1, &e.collected.i, IntBase::kAuto)) {
+        e.collected.kind = CollectedValue::Kind::kInt;
+      } else if (ParseDouble(w1, &e.collected.d)) {
+        e.collected.kind = CollectedValue::Kind::kDouble;
+      } else {
+        break;
+      }
+      if (w2 == "#") {
+        e.value = CollectedAsDouble(e.collected);
+        e.value_is_collected = true;
+      } else if (!ParseDouble(w2, &e.value)) {
+        break;
+      }
+      e.flags = ParseSampleFlags(w3);
+      keyword = K::kSet2;
+      line = newline + 1;
+      CountFastLine(keyword, kSet2Words);
+      if (skip_scope_) {
+        ++stats_.skipped;
+        continue;
+      }
+      v = events_->OnSet2(e);
     } else if (HeadIs(head, kEndHead) || HeadIs(head, kEnd2Head)) {
       // Without a chart in scope the general path reports the error.
       keyword = line[3] == '2' ? K::kEnd2 : K::kEnd;

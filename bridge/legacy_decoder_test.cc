@@ -930,7 +930,20 @@ TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
       {" SET \"x\" = 5", false},
       {"SET \"x\" = 5=", false},
       {"SET \"x\" = \"5\"", false},  // a quoted value
-      {"SET2 \"x\" 1 1 ''", false},
+      {"SET2 \"x\" 1 1 ''", true},   // NEW's SET2: quoted id, three unquoted words ('' is empty)
+      {"SET2 'x' 0x1267 4.2 A", true},
+      {"SET2 'x' 0x1267 # AR", true},
+      {"SET2 'x' -5 -5.5 E", true},
+      {"SET2 'x' 1.5 1e3 ''", true},
+      {"SET2 'x' 1 1 A B", false},    // more words
+      {"SET2 'x' 1 1 'A'", false},    // a quoted word
+      {"SET2 'x' \"1\" 1 A", false},  //
+      {"SET2 'x'  1 1 A", false},     // other separators
+      {"SET2 'x' 1 1 A\r", false},    //
+      {"SET2 'x' 1=1 1 A", false},    //
+      {"SET2 'x' 1\t1 1 A", false},   //
+      {"SET2 x 1 1 A", false},        // an unquoted id
+      {"SET2  'x' 1 1 A", false},
       {"SET \"unterminated = 5", false},  // the id runs to the end of the line
       {set96, false},                     // id longer than the fast path scans
       {"BEGIN \"c2\"", false},
@@ -977,6 +990,11 @@ TEST(LegacyDecoderFastPathTest, ErrorsComeFromTheGeneralPath) {
       "BEGIN \"c\" 1 x\nEND\nEND",  // END without a chart in scope
       "END\nSET \"x\" = 1",         // SET without a chart in scope
       "END2\nEND2",
+      "SET2 'x' 1 1",     // too few words
+      "SET2 'x' zz 1 A",  // values that do not parse
+      "SET2 'x' 1 zz A",
+      "SET2 '' 1 1 A",
+      "END\nSET2 'x' 1 1 A",  // SET2 without a chart in scope
   };
   for (std::string_view line : lines) {
     const std::string text = FastContext(line);
@@ -1112,6 +1130,11 @@ TEST(LegacyDecoderFastPathTest, RandomNearMissesMatchTheGeneralPath) {
           text +=
               pick({"BEGIN2 'c' 1 2 #", "SET2 'a' 1 1 ''", "CHART c", "", " ", "VARIABLE v = 1"}) +
               "\n";
+          break;
+        case 3:
+          text += "SET2 " + q + id() + q + " " + value + tail + pick({" ", "  ", "=", " '"}) +
+                  pick({"#", "1.5", "0x1F", "-2", "", "x", "#BJn", "nan"}) + pick({" ", "\t", ""}) +
+                  pick({"''", "A", "E", "AR", "'A'", "A B", "", "\"\""}) + tail + "\n";
           break;
         default:
           text += "SET " + q + id() + q + sep + value + tail + "\n";

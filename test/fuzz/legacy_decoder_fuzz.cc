@@ -27,6 +27,9 @@ class TouchingEvents : public ndrelay::bridge::NullLegacyEvents {
   ndrelay::bridge::Verdict OnSet(const ndrelay::bridge::SetEvent& e) override {
     return Touch(e.id);
   }
+  ndrelay::bridge::Verdict OnSet2(const ndrelay::bridge::Set2Event& e) override {
+    return Touch(e.id);
+  }
   ndrelay::bridge::Verdict OnChart(const ndrelay::bridge::ChartEvent& e) override {
     Touch(e.id);
     Touch(e.title);
