@@ -367,14 +367,15 @@ class ReceiverSession : public bridge::LegacyEvents,
     return bridge::Verdict::kOk;
   }
 
-  bridge::Verdict OnBegin(const bridge::BeginEvent& e) override {
-    // Charts come in the same order every round: the one that followed the previous chart last
-    // time is checked before hashing the id.
+  // The chart a BEGIN/BEGIN2 opens, made current (nullptr if it was never defined). Charts come
+  // in the same order every round: without a slot, the one that followed the previous chart last
+  // time is checked before hashing the id (a slot is looked up directly, and wins, as in Netdata).
+  Chart* BeginChart(bridge::Slot slot, std::string_view id) {
     Chart* chart = prev_begin_ != nullptr ? prev_begin_->next_hint : nullptr;
-    if (chart == nullptr || chart->id != e.id) {
-      chart = FindChart(0, e.id);
+    if (slot != 0 || chart == nullptr || chart->id != id) {
+      chart = FindChart(slot, id);
       if (chart == nullptr) {
-        return Fatal("BEGIN for a chart that was not defined");
+        return nullptr;
       }
       if (prev_begin_ != nullptr) {
         prev_begin_->next_hint = chart;
@@ -391,6 +392,14 @@ class ReceiverSession : public bridge::LegacyEvents,
       if (next->next_hint != nullptr) {
         next->next_hint->PrefetchObject();
       }
+    }
+    return chart;
+  }
+
+  bridge::Verdict OnBegin(const bridge::BeginEvent& e) override {
+    Chart* chart = BeginChart(0, e.id);
+    if (chart == nullptr) {
+      return Fatal("BEGIN for a chart that was not defined");
     }
     chart->collector->Begin(static_cast<uint64_t>(e.microseconds < 0 ? 0 : e.microseconds),
                             now_us_);
@@ -428,13 +437,10 @@ class ReceiverSession : public bridge::LegacyEvents,
     return bridge::Verdict::kOk;
   }
   bridge::Verdict OnBegin2(const bridge::Begin2Event& e) override {
-    Chart* chart = FindChart(e.slot, e.id);
+    Chart* chart = BeginChart(e.slot, e.id);
     if (chart == nullptr) {
       return Fatal("BEGIN2 for a chart that was not defined");
     }
-    chart_ = chart;
-    chart->set_cursor = 0;
-    Compact(chart);
     if (e.update_every > 0) {
       chart->update_every = static_cast<int>(e.update_every);
     }
