@@ -116,6 +116,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -280,7 +281,8 @@ class ChartCollector {
     // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
     const uint64_t magnitude =
         collected >= 0 ? static_cast<uint64_t>(collected) : 0 - static_cast<uint64_t>(collected);
-    d.wide |= magnitude > 0x00000000FFFFFFFFull && static_cast<int64_t>(magnitude) > 0;
+    d.wide |=
+        magnitude > std::numeric_limits<uint32_t>::max() && static_cast<int64_t>(magnitude) > 0;
     return true;
   }
   // END. Emits the round's grid points (one per dimension per grid point) to sink.

@@ -84,11 +84,6 @@ void RamChart::FoldRows() {
   all_last_s_ = 0;
 }
 
-size_t RamChart::blocks_taken() const {
-  return static_cast<size_t>(
-      std::count_if(blocks_.begin(), blocks_.end(), [](StorageNumber* b) { return b != nullptr; }));
-}
-
 StorageNumber* RamChart::TakeBlock(size_t bytes) {
   bool zeroed = false;
   void* memory = pool_ != nullptr ? pool_->Allocate(bytes, &zeroed) : ::operator new(bytes);
@@ -105,6 +100,7 @@ StorageNumber* RamChart::MutableSlot(int64_t slot) {
     if (block == nullptr) {
       return nullptr;
     }
+    ++blocks_taken_;
     Account();
   }
   return block + static_cast<size_t>(slot % rows_per_block_) * width_;
@@ -126,6 +122,7 @@ void RamChart::ReleaseBlocks() {
     }
     block = nullptr;
   }
+  blocks_taken_ = 0;
 }
 
 void RamChart::Reserve(size_t width) {
@@ -137,6 +134,7 @@ void RamChart::Reserve(size_t width) {
   const int64_t rows_per_block = (capacity_ + nblocks - 1) / nblocks;
 
   std::vector<StorageNumber*> blocks(static_cast<size_t>(nblocks), nullptr);
+  size_t taken = 0;
   if (width_ != 0 && last_s_ != 0) {
     // Copy the retained rows; new columns start as gaps (taken blocks are zeroed).
     const size_t bytes = static_cast<size_t>(rows_per_block) * row_bytes;
@@ -147,8 +145,11 @@ void RamChart::Reserve(size_t width) {
       }
       const int64_t slot = SlotOf(t);
       StorageNumber*& to = blocks[static_cast<size_t>(slot / rows_per_block)];
-      if (to == nullptr && (to = TakeBlock(bytes)) == nullptr) {
-        continue;  // out of memory: that row reads back as gaps
+      if (to == nullptr) {
+        if ((to = TakeBlock(bytes)) == nullptr) {
+          continue;  // out of memory: that row reads back as gaps
+        }
+        ++taken;
       }
       std::memcpy(to + static_cast<size_t>(slot % rows_per_block) * width, from,
                   width_ * sizeof(StorageNumber));
@@ -158,6 +159,7 @@ void RamChart::Reserve(size_t width) {
   width_ = width;
   rows_per_block_ = rows_per_block;
   blocks_ = std::move(blocks);
+  blocks_taken_ = taken;
 }
 
 int64_t RamChart::RetainedFrom() const {

@@ -81,7 +81,7 @@ class RamChart final : public ChartStore {
   size_t width() const { return width_; }
   // Rows per block (0 until the layout is fixed), and blocks taken.
   int64_t rows_per_block() const { return rows_per_block_; }
-  size_t blocks_taken() const;
+  size_t blocks_taken() const { return blocks_taken_; }
 
  private:
   // Per-dimension times from single-point stores; whole rows (StoreRow's hot path) only move
@@ -136,6 +136,7 @@ class RamChart final : public ChartStore {
   size_t width_ = 0;  // columns per row (0 until the layout is fixed at the first store)
   int64_t rows_per_block_ = 0;
   std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
+  size_t blocks_taken_ = 0;             // non-null entries of blocks_
   // The write cursor: the slot of last_s_, its offset in its block and its row (nullptr when
   // unknown, e.g. after a change of blocks). StoreRow() steps it to the next row without dividing;
   // Store() writes the newest row through it.

@@ -310,19 +310,25 @@ TEST(RamChartTest, CapacityIsClampedAndFourBytesPerPoint) {
   static_assert(sizeof(StorageNumber) == 4, "4 bytes per point");
 }
 
+// Stores `value` in every column of chart at time_s with one StoreRow().
+void StoreFullRow(RamChart& chart, int64_t time_s, double value) {
+  const size_t n = chart.dimension_count();
+  const std::vector<double> values(n, value);
+  const std::vector<PointFlags> flags(n, kPointNone);
+  chart.StoreRow(time_s, values.data(), flags.data(), n);
+}
+
 TEST(RamChartTest, BlocksAreEqualWholeRowsAndComeFromThePool) {
   RowBlockPool pool;
   // 60 rows of 20 columns (80 bytes): 51 would fit 4 KiB, so 2 equal blocks of 30 rows.
   RamChart small(60, 1, nullptr, &pool);
   AddDims(small, 20);
-  std::vector<double> values(20, 1.0);
-  std::vector<PointFlags> flags(20, kPointNone);
-  small.StoreRow(kT0, values.data(), flags.data(), 20);
+  StoreFullRow(small, kT0, 1.0);
   EXPECT_EQ(small.rows_per_block(), 30);
   EXPECT_EQ(small.blocks_taken(), 1u);
   EXPECT_EQ(pool.bytes_in_use(), size_t{2432});  // 30 * 80 rounded up to 64
   for (int64_t k = 1; k < 200; ++k) {            // laps the ring
-    small.StoreRow(kT0 + k, values.data(), flags.data(), 20);
+    StoreFullRow(small, kT0 + k, 1.0);
   }
   EXPECT_EQ(small.blocks_taken(), 2u);
   EXPECT_EQ(pool.bytes_in_use(), size_t{2} * 2432);
@@ -333,11 +339,16 @@ TEST(RamChartTest, BlocksAreEqualWholeRowsAndComeFromThePool) {
   // A row wider than the target: one row per block.
   RamChart wide(10, 1, nullptr, &pool);
   AddDims(wide, 2000);
-  std::vector<double> wv(2000, 2.0);
-  std::vector<PointFlags> wf(2000, kPointNone);
-  wide.StoreRow(kT0, wv.data(), wf.data(), 2000);
+  StoreFullRow(wide, kT0, 2.0);
   EXPECT_EQ(wide.rows_per_block(), 1);
   EXPECT_EQ(wide.blocks_taken(), 1u);
+  // Widening copies the retained rows into new blocks (and gives the old ones back); a new
+  // update_every drops them all.
+  AddDims(small, 21);
+  EXPECT_EQ(small.blocks_taken(), 2u);
+  EXPECT_EQ(QueryAll(small, 0, 0, kForever).size(), 60u);
+  small.SetUpdateEvery(2);
+  EXPECT_EQ(small.blocks_taken(), 0u);
 }
 
 // ---- several dimensions ------------------------------------------------------------------------
