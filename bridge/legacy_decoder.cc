@@ -156,6 +156,34 @@ double CollectedAsDouble(const CollectedValue& v) {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+// A collected value as DoSet()/DoSet2() read it: empty, an integer (any base), or a double. False
+// when it is none of these.
+bool ParseCollectedWord(std::string_view word, CollectedValue* out) {
+  if (word.empty()) {
+    out->kind = CollectedValue::Kind::kEmpty;
+    return true;
+  }
+  if (ParseInt64(word, &out->i, IntBase::kAuto)) {
+    out->kind = CollectedValue::Kind::kInt;
+    return true;
+  }
+  if (ParseDouble(word, &out->d)) {
+    out->kind = CollectedValue::Kind::kDouble;
+    return true;
+  }
+  return false;
+}
+
+// SET2's value word: '#' (the collected value) or a double. False when it is neither.
+bool ParseSet2Value(std::string_view word, Set2Event* e) {
+  if (word == "#") {
+    e->value = CollectedAsDouble(e->collected);
+    e->value_is_collected = true;
+    return true;
+  }
+  return ParseDouble(word, &e->value);
+}
+
 // ---- the fast path (LegacyDecoderOptions::fast_path) ----
 //
 // The exact shapes Netdata 1.37 sends (every SET and BEGIN line of the real captures has them):
@@ -171,9 +199,9 @@ double CollectedAsDouble(const CollectedValue& v) {
 // fast path runs only when max_line is at least that long (and max_words at least 3), so the
 // line limits never apply to them.
 
-constexpr size_t kFastMaxIdBytes = 95;
+constexpr size_t kFastMaxIdBytes = 95;  // up to six 16-byte scans (real chart ids reach 59)
 // Words of a fast SET2 line: the keyword, the id and three more.
-constexpr size_t kSet2Words = 5;  // up to six 16-byte scans (real chart ids reach 59)
+constexpr size_t kSet2Words = 5;
 
 // How far from a line start the fast path may read: "BEGIN " and the quote; the id scan; " = "
 // (SET; an 8-byte load that ends before the digit window does) after the closing quote; a sign;
@@ -524,17 +552,7 @@ bool LegacyDecoder::DrainFast() {
       }
       Set2Event e;
       e.id = id;
-      if (ParseInt64(w1, &e.collected.i, IntBase::kAuto)) {
-        e.collected.kind = CollectedValue::Kind::kInt;
-      } else if (ParseDouble(w1, &e.collected.d)) {
-        e.collected.kind = CollectedValue::Kind::kDouble;
-      } else {
-        break;
-      }
-      if (w2 == "#") {
-        e.value = CollectedAsDouble(e.collected);
-        e.value_is_collected = true;
-      } else if (!ParseDouble(w2, &e.value)) {
+      if (!ParseCollectedWord(w1, &e.collected) || !ParseSet2Value(w2, &e)) {
         break;
       }
       e.flags = ParseSampleFlags(w3);
@@ -675,19 +693,7 @@ bool LegacyDecoder::OptDouble(std::string_view word, double* out) {
 }
 
 bool LegacyDecoder::Collected(std::string_view word, CollectedValue* out) {
-  if (word.empty()) {
-    out->kind = CollectedValue::Kind::kEmpty;
-    return true;
-  }
-  if (ParseInt64(word, &out->i, IntBase::kAuto)) {
-    out->kind = CollectedValue::Kind::kInt;
-    return true;
-  }
-  if (ParseDouble(word, &out->d)) {
-    out->kind = CollectedValue::Kind::kDouble;
-    return true;
-  }
-  return Fail("invalid collected value");
+  return ParseCollectedWord(word, out) || Fail("invalid collected value");
 }
 
 bool LegacyDecoder::ProcessLine(std::string_view line) {
@@ -1116,10 +1122,7 @@ bool LegacyDecoder::DoSet2(Args a) {
   if (!Collected(a[1], &e.collected)) {
     return false;
   }
-  if (a[2] == "#") {
-    e.value = CollectedAsDouble(e.collected);
-    e.value_is_collected = true;
-  } else if (!ParseDouble(a[2], &e.value)) {
+  if (!ParseSet2Value(a[2], &e)) {
     return Fail("invalid SET2 value");
   }
   e.flags = ParseSampleFlags(a[3]);
