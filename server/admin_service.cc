@@ -34,12 +34,6 @@ int64_t NowSeconds() {
       .count();
 }
 
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* ctx, grpc::Status status) {
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(std::move(status));
-  return reactor;
-}
-
 std::string_view HealthText(conf::HealthMode m) {
   switch (m) {
     case conf::HealthMode::kAuto:
@@ -117,9 +111,8 @@ const Chart* FindChart(const Host& h, const std::string& id_or_name) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AdminService::GetInfo(grpc::CallbackServerContext* ctx,
-                                                const ndrelay::v1::GetInfoRequest*,
-                                                ndrelay::v1::GetInfoResponse* resp) {
+grpc::Status AdminService::GetInfo(grpc::ServerContext*, const ndrelay::v1::GetInfoRequest*,
+                                   ndrelay::v1::GetInfoResponse* resp) {
   resp->set_version(info_.version);
   resp->set_machine_guid(info_.machine_guid);
   resp->set_hostname(info_.hostname);
@@ -165,18 +158,15 @@ grpc::ServerUnaryReactor* AdminService::GetInfo(grpc::CallbackServerContext* ctx
   auto up = std::chrono::duration_cast<std::chrono::microseconds>(now - info_.started).count();
   resp->mutable_uptime()->set_seconds(up / 1000000);
   resp->mutable_uptime()->set_nanos(static_cast<int32_t>((up % 1000000) * 1000));
-  auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return grpc::Status::OK;
 }
 
 }  // namespace ndrelay::server
 
 namespace ndrelay::server {
 
-grpc::ServerUnaryReactor* AdminService::ListNodes(grpc::CallbackServerContext* ctx,
-                                                  const ndrelay::v1::ListNodesRequest*,
-                                                  ndrelay::v1::ListNodesResponse* resp) {
+grpc::Status AdminService::ListNodes(grpc::ServerContext*, const ndrelay::v1::ListNodesRequest*,
+                                     ndrelay::v1::ListNodesResponse* resp) {
   for (const auto& h : registry_->Hosts()) {
     auto* n = resp->add_nodes();
     n->set_bytes_received(h->bytes_received.load());
@@ -259,15 +249,15 @@ grpc::ServerUnaryReactor* AdminService::ListNodes(grpc::CallbackServerContext* c
     n->set_connections(h->connections);
     n->set_storage_bytes(h->engine ? h->engine->bytes_used() : 0);
   }
-  return Finish(ctx, grpc::Status::OK);
+  return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* AdminService::ListCharts(grpc::CallbackServerContext* ctx,
-                                                   const ndrelay::v1::ListChartsRequest* req,
-                                                   ndrelay::v1::ListChartsResponse* resp) {
+grpc::Status AdminService::ListCharts(grpc::ServerContext*,
+                                      const ndrelay::v1::ListChartsRequest* req,
+                                      ndrelay::v1::ListChartsResponse* resp) {
   auto host = registry_->Find(req->node());
   if (!host) {
-    return Finish(ctx, grpc::Status(grpc::StatusCode::NOT_FOUND, "no node '" + req->node() + "'"));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no node '" + req->node() + "'");
   }
   const conf::SimplePattern pattern = conf::SimplePattern::Parse(req->pattern());
   absl::MutexLock l(&host->mu);
@@ -300,32 +290,29 @@ grpc::ServerUnaryReactor* AdminService::ListCharts(grpc::CallbackServerContext* 
   for (const Chart* c : charts) {
     FillChart(*c, req->with_dimensions(), resp->add_charts());
   }
-  return Finish(ctx, grpc::Status::OK);
+  return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* AdminService::GetChart(grpc::CallbackServerContext* ctx,
-                                                 const ndrelay::v1::GetChartRequest* req,
-                                                 ndrelay::v1::Chart* resp) {
+grpc::Status AdminService::GetChart(grpc::ServerContext*, const ndrelay::v1::GetChartRequest* req,
+                                    ndrelay::v1::Chart* resp) {
   auto host = registry_->Find(req->node());
   if (!host) {
-    return Finish(ctx, grpc::Status(grpc::StatusCode::NOT_FOUND, "no node '" + req->node() + "'"));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no node '" + req->node() + "'");
   }
   absl::MutexLock l(&host->mu);
   const Chart* c = FindChart(*host, req->chart());
   if (c == nullptr) {
-    return Finish(ctx,
-                  grpc::Status(grpc::StatusCode::NOT_FOUND, "no chart '" + req->chart() + "'"));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no chart '" + req->chart() + "'");
   }
   FillChart(*c, true, resp);
-  return Finish(ctx, grpc::Status::OK);
+  return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* AdminService::QueryData(grpc::CallbackServerContext* ctx,
-                                                  const ndrelay::v1::QueryDataRequest* req,
-                                                  ndrelay::v1::QueryDataResponse* resp) {
+grpc::Status AdminService::QueryData(grpc::ServerContext*, const ndrelay::v1::QueryDataRequest* req,
+                                     ndrelay::v1::QueryDataResponse* resp) {
   auto host = registry_->Find(req->node());
   if (!host) {
-    return Finish(ctx, grpc::Status(grpc::StatusCode::NOT_FOUND, "no node '" + req->node() + "'"));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no node '" + req->node() + "'");
   }
   int64_t before = req->before() > 0 ? req->before() : NowSeconds() + req->before();
   int64_t after =
@@ -336,8 +323,7 @@ grpc::ServerUnaryReactor* AdminService::QueryData(grpc::CallbackServerContext* c
   absl::MutexLock l(&host->mu);
   const Chart* c = FindChart(*host, req->chart());
   if (c == nullptr) {
-    return Finish(ctx,
-                  grpc::Status(grpc::StatusCode::NOT_FOUND, "no chart '" + req->chart() + "'"));
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no chart '" + req->chart() + "'");
   }
   std::vector<const Dimension*> dims;
   for (const auto& d : c->dims) {
@@ -382,12 +368,12 @@ grpc::ServerUnaryReactor* AdminService::QueryData(grpc::CallbackServerContext* c
   }
   std::sort(resp->mutable_rows()->begin(), resp->mutable_rows()->end(),
             [](const auto& a, const auto& b) { return a.time() < b.time(); });
-  return Finish(ctx, grpc::Status::OK);
+  return grpc::Status::OK;
 }
 
-grpc::ServerUnaryReactor* AdminService::GetStreamingStatus(
-    grpc::CallbackServerContext* ctx, const ndrelay::v1::GetStreamingStatusRequest*,
-    ndrelay::v1::GetStreamingStatusResponse* resp) {
+grpc::Status AdminService::GetStreamingStatus(grpc::ServerContext*,
+                                              const ndrelay::v1::GetStreamingStatusRequest*,
+                                              ndrelay::v1::GetStreamingStatusResponse* resp) {
   for (const StreamingRow& r : registry_->StreamingStatus()) {
     auto* o = resp->add_rows();
     o->set_machine_guid(r.machine_guid);
@@ -401,7 +387,7 @@ grpc::ServerUnaryReactor* AdminService::GetStreamingStatus(
     o->set_tls(r.tls);
     o->set_hops(r.hops);
   }
-  return Finish(ctx, grpc::Status::OK);
+  return grpc::Status::OK;
 }
 
 }  // namespace ndrelay::server
