@@ -53,7 +53,11 @@ namespace ndrelay::db {
 inline constexpr int64_t kMinRamPoints = 5;
 inline constexpr int64_t kMaxRamPoints = int64_t{86400} * 365;
 // A ring block holds as many whole rows as fit in this (at least one row).
-inline constexpr size_t kRamBlockTargetBytes = 4096;
+// 1 KiB: a chart takes its first block at its first write and the kernel zeroes the page(s) then,
+// so the target bounds the memory a new chart touches before it has data (16 B rows of a typical
+// 4-dimension chart: 64 s). 4 KiB cost 15% of the x10 load in first-touch page faults on the
+// realistic 250 x 4 shape (docs/BENCHMARKS.md); 512 B measured the same as 1 KiB.
+inline constexpr size_t kRamBlockTargetBytes = 1024;
 
 class RamChart final : public ChartStore {
  public:

@@ -290,22 +290,22 @@ TEST(RamChartTest, CapacityIsClampedAndFourBytesPerPoint) {
   EXPECT_EQ(chart.capacity(), 3600);
   AddDims(chart, 1);
   // The layout is fixed at the first store, with exactly one column per dimension: equal blocks
-  // of whole rows of about kRamBlockTargetBytes (3600 rows of 4 bytes: 4 blocks of 900 rows).
+  // of whole rows of about kRamBlockTargetBytes (3600 rows of 4 bytes: 15 blocks of 240 rows).
   EXPECT_EQ(chart.width(), 0u);
   const size_t empty = chart.bytes_used();
   EXPECT_GE(empty, sizeof(RamChart));
   chart.Store(0, kT0, 1, kPointNone);
   EXPECT_EQ(chart.width(), 1u);
-  EXPECT_EQ(chart.rows_per_block(), 900);
+  EXPECT_EQ(chart.rows_per_block(), 240);
   // Memory follows the data: one block is taken so far.
-  const size_t index = 4 * sizeof(void*);
+  const size_t index = 15 * sizeof(void*);
   EXPECT_EQ(chart.blocks_taken(), 1u);
-  EXPECT_EQ(chart.bytes_used(), empty + index + size_t{900} * 4);
+  EXPECT_EQ(chart.bytes_used(), empty + index + size_t{240} * 4);
   // A full ring is exactly 4 bytes per point.
   for (int64_t k = 1; k < 3600; ++k) {
     chart.Store(0, kT0 + k, 1, kPointNone);
   }
-  EXPECT_EQ(chart.blocks_taken(), 4u);
+  EXPECT_EQ(chart.blocks_taken(), 15u);
   EXPECT_EQ(chart.bytes_used(), empty + index + size_t{3600} * 4);
   static_assert(sizeof(StorageNumber) == 4, "4 bytes per point");
 }
@@ -320,18 +320,18 @@ void StoreFullRow(RamChart& chart, int64_t time_s, double value) {
 
 TEST(RamChartTest, BlocksAreEqualWholeRowsAndComeFromThePool) {
   RowBlockPool pool;
-  // 60 rows of 20 columns (80 bytes): 51 would fit 4 KiB, so 2 equal blocks of 30 rows.
+  // 60 rows of 20 columns (80 bytes): 12 fit 1 KiB, so 5 equal blocks of 12 rows.
   RamChart small(60, 1, nullptr, &pool);
   AddDims(small, 20);
   StoreFullRow(small, kT0, 1.0);
-  EXPECT_EQ(small.rows_per_block(), 30);
+  EXPECT_EQ(small.rows_per_block(), 12);
   EXPECT_EQ(small.blocks_taken(), 1u);
-  EXPECT_EQ(pool.bytes_in_use(), size_t{2432});  // 30 * 80 rounded up to 64
-  for (int64_t k = 1; k < 200; ++k) {            // laps the ring
+  EXPECT_EQ(pool.bytes_in_use(), size_t{960});  // 12 * 80, a multiple of 64
+  for (int64_t k = 1; k < 200; ++k) {           // laps the ring
     StoreFullRow(small, kT0 + k, 1.0);
   }
-  EXPECT_EQ(small.blocks_taken(), 2u);
-  EXPECT_EQ(pool.bytes_in_use(), size_t{2} * 2432);
+  EXPECT_EQ(small.blocks_taken(), 5u);
+  EXPECT_EQ(pool.bytes_in_use(), size_t{5} * 960);
   auto got = QueryAll(small, 19, 0, kForever);
   ASSERT_EQ(got.size(), 60u);
   EXPECT_EQ(got.front().time_s, kT0 + 140);
@@ -345,7 +345,9 @@ TEST(RamChartTest, BlocksAreEqualWholeRowsAndComeFromThePool) {
   // Widening copies the retained rows into new blocks (and gives the old ones back); a new
   // update_every drops them all.
   AddDims(small, 21);
-  EXPECT_EQ(small.blocks_taken(), 2u);
+  EXPECT_LT(small.rows_per_block(), 12);  // wider rows, fewer per block
+  EXPECT_EQ(small.blocks_taken(),
+            static_cast<size_t>((60 + small.rows_per_block() - 1) / small.rows_per_block()));
   EXPECT_EQ(QueryAll(small, 0, 0, kForever).size(), 60u);
   small.SetUpdateEvery(2);
   EXPECT_EQ(small.blocks_taken(), 0u);
@@ -786,11 +788,11 @@ TEST(RamChartTest, UpdateEveryChangeResizesTheRing) {
   chart.StoreRow(t + 7, values, flags, 2);
   EXPECT_EQ(chart.dropped_points(), 0u);
   EXPECT_EQ(chart.width(), 2u);
-  // Before: 3600 rows of 8 bytes in 8 blocks of 450, one taken. Now: 514 rows in 2 blocks of 257,
-  // one taken.
-  EXPECT_EQ(chart.rows_per_block(), 257);
+  // Before: 3600 rows of 8 bytes in 29 blocks of 125, one taken. Now: 514 rows in 5 blocks of
+  // 103, one taken.
+  EXPECT_EQ(chart.rows_per_block(), 103);
   EXPECT_EQ(chart.bytes_used(),
-            full - (8 * sizeof(void*) + 450 * 8) + (2 * sizeof(void*) + 257 * 8));
+            full - (29 * sizeof(void*) + 125 * 8) + (5 * sizeof(void*) + 103 * 8));
   EXPECT_EQ(engine_bytes.load(), chart.bytes_used());
   for (size_t dim = 0; dim < 2; ++dim) {
     EXPECT_EQ(chart.first_time_s(dim), t);
@@ -897,12 +899,12 @@ TEST(RamEngineTest, SizesRingsFromHistoryAndAccountsBytes) {
   const size_t defined = ca.bytes_used();
   const double values[] = {1.0, 2.0, 3.0};
   const PointFlags flags[] = {kPointNone, kPointNone, kPointNone};
-  // Fixes the layout (3600 rows of 2 columns: 8 blocks of 450 rows) and takes the first block.
+  // Fixes the layout (3600 rows of 2 columns: 29 blocks of 125 rows) and takes the first block.
   ca.StoreRow(kT0, values, flags, 2);
-  EXPECT_EQ(ca.bytes_used(), defined + 8 * sizeof(void*) + size_t{450} * 2 * 4);
+  EXPECT_EQ(ca.bytes_used(), defined + 29 * sizeof(void*) + size_t{125} * 2 * 4);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used());
-  AddDims(ca, 3);  // widens (3 columns of 12 bytes: 11 blocks of 328 rows), copying the row
-  EXPECT_GE(ca.bytes_used(), defined + 11 * sizeof(void*) + size_t{328} * 3 * 4);
+  AddDims(ca, 3);  // widens (3 columns of 12 bytes: 43 blocks of 84 rows), copying the row
+  EXPECT_GE(ca.bytes_used(), defined + 43 * sizeof(void*) + size_t{84} * 3 * 4);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used());
 
   auto b = engine.CreateChart({"host", "system.ram"}, 2);
@@ -911,7 +913,7 @@ TEST(RamEngineTest, SizesRingsFromHistoryAndAccountsBytes) {
   AddDims(cb, 1);
   cb.Store(0, kT0, 1.0, kPointNone);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used() + cb.bytes_used());
-  EXPECT_GE(cb.bytes_used(), size_t{900} * 4);  // 1800 rows: 2 blocks of 900, one taken
+  EXPECT_GE(cb.bytes_used(), size_t{225} * 4);  // 1800 rows: 8 blocks of 225, one taken
   ca.SetUpdateEvery(5);                         // drops a's ring
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used() + cb.bytes_used());
   a->reset();
