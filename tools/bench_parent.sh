@@ -2,22 +2,30 @@
 # bench_parent.sh: the same synthetic Netdata child load (tools/ndrelay-load) against
 #   (a) ndrelay (ram mode, lz4, history 3600 s, and again with a small history), and
 #   (b) a real Netdata 1.37.1 parent (shared/netdata-peer/start-netdata, ram mode),
-# measuring each parent's CPU seconds (utime+stime of its whole process tree, from /proc) and
-# its RSS (VmRSS, summed over the tree) before and during the load. Prints a markdown table and,
-# with --write-doc, puts it into docs/BENCHMARKS.md between the bench markers.
+# in two load shapes: the default 250 charts x 4 dims per child (a real 1.37.1 child averages
+# 3.8 dims per chart) and a "wide" 50 x 20 (comparison runs only, labels ending in -wide).
+# Measures each parent's CPU (in ns, from a per-run cgroup holding the parent's whole process
+# tree: cgroup v1 cpuacct.usage or cgroup v2 cpu.stat usage_usec; without a writable cgroup
+# hierarchy, utime+stime ticks of the tree from /proc) and its RSS (VmRSS, summed over the
+# tree) before and during the load. Prints a markdown table and, with --write-doc, puts it into
+# docs/BENCHMARKS.md between the bench markers.
 #
-# usage: tools/bench_parent.sh [BUILD_DIR] [--quick] [--write-doc] [--skip-netdata] [--keep]
+# usage: tools/bench_parent.sh [BUILD_DIR] [--quick] [--write-doc] [--skip-netdata] [--no-wide]
+#                              [--keep]
 #   BUILD_DIR       holds tools/ndrelay-load and server/ndrelay (default: <repo>/build); this
 #                   script builds nothing
-#   --quick         a small, short load (smoke test, ~1 min)
+#   --quick         a small, short load (smoke test, ~2 min; shapes 10x4 and wide 4x10)
 #   --write-doc     replace the results block of docs/BENCHMARKS.md
 #   --skip-netdata  only ndrelay
+#   --no-wide       skip the wide-shape comparison runs
 #   --keep          keep the work directory (logs, configs, raw reports)
 # environment: NDRELAY_SHARED_DIR (default <repo>/../shared), BENCH_CHILDREN (20),
-#   BENCH_CHARTS (50), BENCH_DIMS (20), BENCH_DURATION (60), BENCH_MULTIPLIER (10),
-#   BENCH_MULT_DURATION (30), BENCH_SMALL_HISTORY (60)
+#   BENCH_CHARTS (250), BENCH_DIMS (4), BENCH_WIDE_CHARTS (50), BENCH_WIDE_DIMS (20),
+#   BENCH_DURATION (60), BENCH_MULTIPLIER (10), BENCH_MULT_DURATION (30),
+#   BENCH_SMALL_HISTORY (60), BENCH_CPU_SOURCE (auto; or cgroup-v1, cgroup-v2, proc-ticks)
 #
-# Loopback only. Every process it starts is stopped by PID on exit (trap).
+# Loopback only. Every process it starts is stopped by PID on exit (trap); the per-run cgroups
+# (ndrelay-bench-<pid>-<label>) are removed after each run and on exit.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,14 +33,16 @@ BUILD=""
 QUICK=0
 WRITE_DOC=0
 SKIP_NETDATA=0
+NO_WIDE=0
 KEEP=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --write-doc) WRITE_DOC=1 ;;
     --skip-netdata) SKIP_NETDATA=1 ;;
+    --no-wide) NO_WIDE=1 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR == 1 { next } /^#/ { print; next } { exit }' "$0"; exit 0 ;;
     -*) echo "bench_parent.sh: unknown option $a" >&2; exit 2 ;;
     *) BUILD="$a" ;;
   esac
@@ -47,15 +57,18 @@ REFLECT="$REPO/test/integration/node/reflect_call.js"
 KEY="11111111-2222-3333-4444-555555555555"
 
 CHILDREN="${BENCH_CHILDREN:-20}"
-CHARTS="${BENCH_CHARTS:-50}"
-DIMS="${BENCH_DIMS:-20}"
+CHARTS="${BENCH_CHARTS:-250}"
+DIMS="${BENCH_DIMS:-4}"
+WIDE_CHARTS="${BENCH_WIDE_CHARTS:-50}"
+WIDE_DIMS="${BENCH_WIDE_DIMS:-20}"
 DURATION="${BENCH_DURATION:-60}"
 MULT="${BENCH_MULTIPLIER:-10}"
 MULT_DURATION="${BENCH_MULT_DURATION:-30}"
 SMALL_HISTORY="${BENCH_SMALL_HISTORY:-60}"
 IDLE_SECONDS=5
 if [ "$QUICK" = 1 ]; then
-  CHILDREN=4; CHARTS=10; DIMS=10; DURATION=8; MULT=10; MULT_DURATION=5; IDLE_SECONDS=2
+  CHILDREN=4; CHARTS=10; DIMS=4; WIDE_CHARTS=4; WIDE_DIMS=10
+  DURATION=8; MULT=10; MULT_DURATION=5; IDLE_SECONDS=2
 fi
 
 die() { echo "bench_parent.sh: $*" >&2; exit 1; }
@@ -80,6 +93,7 @@ cleanup() {
     kill -KILL "$NDRELAY_PID" 2>/dev/null || true
   fi
   if [ -n "$ND_STATE" ]; then "$STOP_ND" "$ND_STATE" >/dev/null 2>&1 || true; fi
+  cg_remove
   if [ "$KEEP" = 1 ] || [ $rc -ne 0 ]; then
     echo "bench_parent.sh: work directory kept: $WORK" >&2
   else
@@ -120,6 +134,105 @@ tree_rss_kb() {
     sum=$(( sum + ${v:-0} ))
   done
   echo "$sum"
+}
+
+# ---- CPU accounting ---------------------------------------------------------------------------
+# Right after a parent starts, run_one puts its whole process tree into a cgroup of its own
+# (cgroup.procs moves every thread of a process; processes forked later inherit the cgroup) and
+# reads the tree's CPU from it in ns, exited threads and children included. Without a writable
+# cgroup hierarchy: utime+stime (+cutime+cstime) ticks of the tree from /proc (1/CLK_TCK s).
+CG_KIND=""               # v1 | v2 | "" (none usable)
+CG_BASE=""               # where the per-run cgroups are made
+CG_DIR=""                # the current run's cgroup
+CPU_SOURCE=proc-ticks    # the current run's source: cgroup-v1 | cgroup-v2 | proc-ticks
+cg_self_path() {  # $1 = v1 controller, or "" for the v2 hierarchy: our cgroup path in it
+  awk -F: -v c="$1" '(c == "" && $1 == "0" && $2 == "") { print $3; exit }
+                     (c != "" && index("," $2 ",", "," c ",")) { print $3; exit }' /proc/self/cgroup
+}
+cg_probe() {  # sets CG_KIND and CG_BASE if a cgroup can be made (and removed) there
+  local want="${BENCH_CPU_SOURCE:-auto}" m base t
+  [ "$want" = proc-ticks ] && return 0
+  if [ "$want" = auto ] || [ "$want" = cgroup-v1 ]; then
+    # a cgroup v1 hierarchy with the cpuacct controller (/sys/fs/cgroup/cpuacct or cpu,cpuacct)
+    m="$(awk '$3 == "cgroup" && ("," $4 ",") ~ /,cpuacct,/ { print $2; exit }' /proc/self/mounts)"
+    if [ -n "$m" ] && [ -f "$m/cpuacct.usage" ]; then
+      base="$m$(cg_self_path cpuacct)"; base="${base%/}"; [ -d "$base" ] || base=$m
+      t="$base/ndrelay-bench-$$-probe"
+      if mkdir "$t" 2>/dev/null; then
+        if [ -r "$t/cpuacct.usage" ] && [ -w "$t/cgroup.procs" ]; then CG_KIND=v1; CG_BASE=$base; fi
+        rmdir "$t" 2>/dev/null || true
+        [ -n "$CG_KIND" ] && return 0
+      fi
+    fi
+  fi
+  if [ "$want" = auto ] || [ "$want" = cgroup-v2 ]; then
+    # cgroup v2 (pure, or the hybrid "unified" mount); cpu.stat usage_usec needs no controller
+    for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+      [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] || continue
+      base="$m$(cg_self_path "")"; base="${base%/}"; [ -d "$base" ] || base=$m
+      t="$base/ndrelay-bench-$$-probe"
+      if mkdir "$t" 2>/dev/null; then
+        if grep -q '^usage_usec ' "$t/cpu.stat" 2>/dev/null && [ -w "$t/cgroup.procs" ]; then
+          CG_KIND=v2; CG_BASE=$base
+        fi
+        rmdir "$t" 2>/dev/null || true
+        [ -n "$CG_KIND" ] && return 0
+      fi
+    done
+  fi
+  [ "$want" = auto ] || echo "bench_parent.sh: BENCH_CPU_SOURCE=$want not usable here" >&2
+  return 0
+}
+cg_attach() {  # $1 = run label, $2 = parent PID: a new cgroup holding the parent's whole tree
+  CPU_SOURCE=proc-ticks
+  [ -n "$CG_KIND" ] || return 0
+  local d="$CG_BASE/ndrelay-bench-$$-$1" p pass
+  if ! mkdir "$d" 2>/dev/null; then
+    echo "bench_parent.sh: cannot create cgroup $d; CPU from /proc ticks for $1" >&2
+    return 0
+  fi
+  CG_DIR=$d
+  for pass in 1 2; do  # a second pass catches a process forked while the first one ran
+    for p in $(tree_pids "$2"); do
+      if ! echo "$p" 2>/dev/null > "$d/cgroup.procs" && [ -d "/proc/$p" ]; then
+        echo "bench_parent.sh: cannot move pid $p into $d (pass $pass); CPU from /proc ticks" \
+             "for $1" >&2
+        cg_remove
+        return 0
+      fi
+    done
+  done
+  if ! grep -qx "$2" "$d/cgroup.procs"; then
+    echo "bench_parent.sh: pid $2 is not in $d; CPU from /proc ticks for $1" >&2
+    cg_remove
+    return 0
+  fi
+  CPU_SOURCE=cgroup-$CG_KIND
+}
+cg_remove() {  # removes the run's cgroup (the parent has stopped); leftovers go to its parent
+  local d=$CG_DIR p
+  [ -n "$d" ] || return 0
+  for _ in $(seq 50); do
+    if [ ! -d "$d" ] || rmdir "$d" 2>/dev/null; then CG_DIR=""; return 0; fi
+    { while read -r p; do
+        echo "$p" 2>/dev/null > "${d%/*}/cgroup.procs" || true
+      done < "$d/cgroup.procs"; } 2>/dev/null || true
+    sleep 0.1
+  done
+  echo "bench_parent.sh: could not remove cgroup $d" >&2
+  CG_DIR=""
+}
+cpu_ns() {  # $1 = parent PID: CPU of its process tree so far, in ns, from CPU_SOURCE
+  local k v
+  case "$CPU_SOURCE" in
+    cgroup-v1) cat "$CG_DIR/cpuacct.usage" ;;
+    cgroup-v2)
+      while read -r k v; do
+        if [ "$k" = usage_usec ]; then echo $(( v * 1000 )); return 0; fi
+      done < "$CG_DIR/cpu.stat"
+      echo "bench_parent.sh: no usage_usec in $CG_DIR/cpu.stat" >&2; return 1 ;;
+    *) echo $(( $(tree_ticks "$1") * 1000000000 / CLK_TCK )) ;;
+  esac
 }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -242,25 +355,29 @@ EOF2
 
 # ---- one measured run -------------------------------------------------------------------------
 # $1 label, $2 parent kind (ndrelay|netdata), $3 history, $4 rate multiplier, $5 duration,
-# $6 protocol
+# $6 protocol, $7 charts per child, $8 dimensions per chart
+SETTLE_SLACK_NS=20000000  # settled: CPU rate at most the idle rate + 20 ms/s (2% of a core)
 run_one() {
-  local label=$1 kind=$2 hist=$3 mult=$4 dur=$5 proto=$6
+  local label=$1 kind=$2 hist=$3 mult=$4 dur=$5 proto=$6 charts=$7 dims=$8
   local dir="$WORK/$label"
   mkdir -p "$dir"
-  echo "== $label: $kind history=$hist x$mult ${dur}s $proto" >&2
+  echo "== $label: $kind history=$hist x$mult ${dur}s $proto ${charts}x${dims}" >&2
   if [ "$kind" = ndrelay ]; then start_ndrelay "$hist" "$dir/parent"; else start_netdata "$dir/parent"; fi
+  cg_attach "$label" "$PARENT_PID"
   sleep 1
-  local rss_base t0 t1 idle
+  local rss_base t0 t1 n0 n1 idle idle_ns
   rss_base="$(tree_rss_kb "$PARENT_PID")"
-  t0="$(tree_ticks "$PARENT_PID")"; sleep "$IDLE_SECONDS"; t1="$(tree_ticks "$PARENT_PID")"
-  idle=$(( t1 - t0 ))  # ticks per IDLE_SECONDS
-  local cmd=("$LOAD" --parent "127.0.0.1:$PARENT_PORT" --children "$CHILDREN" --charts "$CHARTS"
-             --dims "$DIMS" --update-every 1 --compression yes --protocol "$proto"
+  n0="$(cpu_ns "$PARENT_PID")"; t0="$(tree_ticks "$PARENT_PID")"
+  sleep "$IDLE_SECONDS"
+  n1="$(cpu_ns "$PARENT_PID")"; t1="$(tree_ticks "$PARENT_PID")"
+  idle=$(( t1 - t0 )); idle_ns=$(( n1 - n0 ))  # per IDLE_SECONDS
+  local cmd=("$LOAD" --parent "127.0.0.1:$PARENT_PORT" --children "$CHILDREN" --charts "$charts"
+             --dims "$dims" --update-every 1 --compression yes --protocol "$proto"
              --duration "$dur" --rate-multiplier "$mult" --api-key "$KEY"
              --hostname-prefix bench --seed 1)
   echo "${cmd[*]//$BUILD\//}" > "$dir/command.txt"
-  local before after rss_load=0 rss_peak=0 r gen_pid
-  before="$(tree_ticks "$PARENT_PID")"
+  local before before_ns after after_ns rss_load=0 rss_peak=0 r gen_pid
+  before_ns="$(cpu_ns "$PARENT_PID")"; before="$(tree_ticks "$PARENT_PID")"
   local t_start_ms t_ms
   t_start_ms=$(( ${EPOCHREALTIME/./} / 1000 ))
   "${cmd[@]}" > "$dir/load.txt" 2> "$dir/load.err" &
@@ -277,38 +394,61 @@ run_one() {
   # Let the parent finish what is still in its socket buffers: wait until its CPU use is back
   # to the idle rate (at most 30 s).
   local prev cur settle=0
-  prev="$(tree_ticks "$PARENT_PID")"
+  prev="$(cpu_ns "$PARENT_PID")"
   while [ "$settle" -lt 60 ]; do
     sleep 0.5; settle=$((settle + 1))
-    cur="$(tree_ticks "$PARENT_PID")"
-    if [ $(( (cur - prev) * 2 * IDLE_SECONDS )) -le $(( idle + 2 * IDLE_SECONDS )) ]; then break; fi
+    cur="$(cpu_ns "$PARENT_PID")"
+    if [ $(( (cur - prev) * 2 * IDLE_SECONDS )) -le \
+         $(( idle_ns + SETTLE_SLACK_NS * IDLE_SECONDS )) ]; then
+      break
+    fi
     prev=$cur
   done
-  after="$(tree_ticks "$PARENT_PID")"
+  after_ns="$(cpu_ns "$PARENT_PID")"; after="$(tree_ticks "$PARENT_PID")"
   local rss_end verify allocator=glibc
   rss_end="$(tree_rss_kb "$PARENT_PID")"
   # Which malloc the parent runs on (ndrelay links jemalloc; a Netdata build may too).
   if grep -q libjemalloc "/proc/$PARENT_PID/maps" 2>/dev/null; then allocator=jemalloc; fi
   if [ "$kind" = ndrelay ]; then verify="$(verify_ndrelay "$dir")"; else verify="$(verify_netdata "$dir")"; fi
   if [ "$kind" = ndrelay ]; then stop_ndrelay; else stop_netdata; fi
+  cg_remove
   echo "label=$label kind=$kind history=$hist mult=$mult duration=$dur protocol=$proto" \
-       "clk_tck=$CLK_TCK idle_ticks=$idle idle_seconds=$IDLE_SECONDS cpu_ticks=$(( after - before ))" \
+       "children=$CHILDREN charts=$charts dims=$dims cpu_source=$CPU_SOURCE" \
+       "cpu_ns=$(( after_ns - before_ns )) idle_ns=$idle_ns clk_tck=$CLK_TCK idle_ticks=$idle" \
+       "idle_seconds=$IDLE_SECONDS cpu_ticks=$(( after - before ))" \
        "settle_half_seconds=$settle rss_base_kb=$rss_base rss_load_kb=$rss_load" \
        "rss_peak_kb=$rss_peak rss_end_kb=$rss_end allocator=$allocator $verify $(sed 's/^/gen_/; s/ / gen_/g' "$dir/load.txt")" \
        >> "$RESULTS"
   tail -1 "$RESULTS" | tr ' ' '\n' |
-    grep -E '^(cpu_ticks|rss_load_kb|gen_samples_sent|gen_errors|values_received|nodes|rows)=' |
+    grep -E '^(cpu_source|cpu_ns|cpu_ticks|rss_load_kb|gen_samples_sent|gen_errors|values_received|nodes|rows)=' |
     tr '\n' ' ' >&2 || true
   echo >&2
 }
 
 # ---- the runs (alternating parents spreads out noise from other load on the machine) ---------
-run_one ndrelay-1x ndrelay 3600 1 "$DURATION" v1
-[ "$SKIP_NETDATA" = 1 ] || run_one netdata-1x netdata 3600 1 "$DURATION" v1
-run_one ndrelay-x"$MULT" ndrelay 3600 "$MULT" "$MULT_DURATION" v1
-[ "$SKIP_NETDATA" = 1 ] || run_one netdata-x"$MULT" netdata 3600 "$MULT" "$MULT_DURATION" v1
-run_one ndrelay-h"$SMALL_HISTORY"-1x ndrelay "$SMALL_HISTORY" 1 "$DURATION" v1
-run_one ndrelay-v2-x"$MULT" ndrelay 3600 "$MULT" "$MULT_DURATION" v2
+cg_probe
+if [ -n "$CG_KIND" ]; then
+  echo "bench_parent.sh: CPU from cgroup $CG_KIND per run, under $CG_BASE" >&2
+else
+  echo "bench_parent.sh: no usable cgroup hierarchy; CPU from /proc ticks (1/$CLK_TCK s)" >&2
+fi
+# The default shape: all runs.
+run_one ndrelay-1x ndrelay 3600 1 "$DURATION" v1 "$CHARTS" "$DIMS"
+[ "$SKIP_NETDATA" = 1 ] || run_one netdata-1x netdata 3600 1 "$DURATION" v1 "$CHARTS" "$DIMS"
+run_one ndrelay-x"$MULT" ndrelay 3600 "$MULT" "$MULT_DURATION" v1 "$CHARTS" "$DIMS"
+[ "$SKIP_NETDATA" = 1 ] ||
+  run_one netdata-x"$MULT" netdata 3600 "$MULT" "$MULT_DURATION" v1 "$CHARTS" "$DIMS"
+run_one ndrelay-h"$SMALL_HISTORY"-1x ndrelay "$SMALL_HISTORY" 1 "$DURATION" v1 "$CHARTS" "$DIMS"
+run_one ndrelay-v2-x"$MULT" ndrelay 3600 "$MULT" "$MULT_DURATION" v2 "$CHARTS" "$DIMS"
+# The wide shape: the comparison runs only.
+if [ "$NO_WIDE" = 0 ]; then
+  W=("$WIDE_CHARTS" "$WIDE_DIMS")
+  run_one ndrelay-1x-wide ndrelay 3600 1 "$DURATION" v1 "${W[@]}"
+  [ "$SKIP_NETDATA" = 1 ] || run_one netdata-1x-wide netdata 3600 1 "$DURATION" v1 "${W[@]}"
+  run_one ndrelay-x"$MULT"-wide ndrelay 3600 "$MULT" "$MULT_DURATION" v1 "${W[@]}"
+  [ "$SKIP_NETDATA" = 1 ] ||
+    run_one netdata-x"$MULT"-wide netdata 3600 "$MULT" "$MULT_DURATION" v1 "${W[@]}"
+fi
 
 # ---- report -----------------------------------------------------------------------------------
 MACHINE="$(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
@@ -328,12 +468,16 @@ for line in open(path):
 def f(x, nd=0):
     return f"{x:,.{nd}f}"
 
-rows = []
+def shape(r):
+    return f"{r['charts']}x{r['dims']}"
+
+def rate(r):
+    return '1x' if int(r['mult']) == 1 else f"x{r['mult']}"
+
 by = {}
 for r in runs:
-    tck = int(r['clk_tck'])
-    cpu = int(r['cpu_ticks']) / tck
-    idle_rate = int(r['idle_ticks']) / tck / int(r['idle_seconds'])
+    cpu = int(r['cpu_ns']) / 1e9
+    idle_rate = int(r['idle_ns']) / 1e9 / int(r['idle_seconds'])
     samples = int(r['gen_samples_sent'])
     metrics = int(r['gen_metrics'])
     elapsed = float(r['gen_elapsed_s'])
@@ -349,12 +493,46 @@ for r in runs:
              ring=ring, beyond=per_metric - ring, elapsed=elapsed)
     by[r['label']] = r
 
+how = {
+    'cgroup-v1': "cgroup v1 cpuacct.usage (ns) per parent process tree (one cgroup per run)",
+    'cgroup-v2': "cgroup v2 cpu.stat usage_usec per parent process tree (one cgroup per run)",
+    'proc-ticks': "utime+stime (+cutime+cstime) from /proc/PID/stat summed over the parent's "
+                  f"process tree, in 1/{runs[0]['clk_tck'] if runs else 100} s ticks",
+}
+sources = {}
+for r in runs:
+    sources.setdefault(r['cpu_source'], []).append(r['label'])
+if len(sources) == 1:
+    cpu_how = how.get(next(iter(sources)), next(iter(sources)))
+else:
+    cpu_how = "; ".join(f"{how.get(k, k)} for {', '.join(v)}" for k, v in sources.items())
 print(f"Machine: {machine}; kernel {kernel}; {ndver}; run {date}; load average at the end "
-      f"{loadavg} (the machine is shared with other engineers' builds and tests).\n")
-print("| run | parent | dialect | samples sent | parent CPU s | samples / CPU-s | idle CPU %"
-      " | RSS before MiB | RSS under load MiB | RSS / metric B | ring B / metric |"
+      f"{loadavg} (the machine is shared with other engineers' builds and tests). "
+      f"CPU: {cpu_how}.\n")
+
+default = [r for r in runs if not r['label'].endswith('-wide')]
+wide = [r for r in runs if r['label'].endswith('-wide')]
+if default:
+    d0, children = default[0], default[0]['children']
+    dshape = f"{d0['charts']} charts x {d0['dims']} dims"
+    if shape(d0) != '250x4':
+        dshape += " here (250 x 4 in the full run)"
+    text = (f"Load shapes, per child ({children} children): the default, {dshape}, is the "
+            "shape of a real Netdata 1.37.1 child (its capture "
+            "shared/netdata-peer/captures/uncompressed/conn1.c2s.decoded.txt has 800 DIMENSION "
+            "lines over 211 CHART lines, 3.8 dimensions per chart, 20.4 bytes per SET line), "
+            "where Netdata's per-chart costs weigh more, and the shape the guide's reference "
+            "figure for Netdata (about 2.2 CPU-seconds per million samples) matches")
+    if wide:
+        w0 = wide[0]
+        text += (f"; the \"wide\" shape, {w0['charts']} charts x {w0['dims']} dims (the previous "
+                 "default), repeats only the comparison runs (labels ending in -wide)")
+    print(text + ".\n")
+
+print("| run | parent | dialect | shape | samples sent | parent CPU s | samples / CPU-s"
+      " | idle CPU % | RSS before MiB | RSS under load MiB | RSS / metric B | ring B / metric |"
       " beyond ring B / metric | generator CPU % | check |")
-print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for r in runs:
     parent = ('ndrelay' if r['kind'] == 'ndrelay' else 'Netdata 1.37.1') + \
         f" (ram, history {r['history']} s)"
@@ -366,15 +544,21 @@ for r in runs:
     errs = int(r['gen_errors'])
     if errs:
         check += f"; generator errors {errs}"
-    print(f"| {r['label']} | {parent} | {r['gen_dialect']} | {f(r['samples'])} | {r['cpu']:.2f} | "
-          f"{f(r['spc'])} | {100 * r['idle_rate']:.1f} | {int(r['rss_base_kb']) / 1024:.1f} | "
+    print(f"| {r['label']} | {parent} | {r['gen_dialect']} | {shape(r)} | {f(r['samples'])} | "
+          f"{r['cpu']:.3f} | {f(r['spc'])} | {100 * r['idle_rate']:.2f} | "
+          f"{int(r['rss_base_kb']) / 1024:.1f} | "
           f"{int(r['rss_load_kb']) / 1024:.1f} | {f(r['per_metric'])} | {f(r['ring'])} | "
           f"{f(r['beyond'])} | {float(r['gen_cpu_pct']):.1f} | {check} |")
 print()
-for mode in sorted({l.split('-')[-1] for l in by if l.startswith('netdata-')}):
-    a, b = by.get(f'ndrelay-{mode}'), by.get(f'netdata-{mode}')
-    if a and b and b['spc'] > 0:
-        print(f"* samples per CPU-second, ndrelay / Netdata, {mode}: **{a['spc'] / b['spc']:.1f}x** "
+# ndrelay / Netdata per shape and rate: the default shape first, in run order.
+for r in default + wide:
+    if r['kind'] != 'netdata':
+        continue
+    b = r
+    a = by.get('ndrelay-' + r['label'][len('netdata-'):])
+    if a and b['spc'] > 0:
+        print(f"* samples per CPU-second, ndrelay / Netdata, {rate(b)}, {b['charts']} charts x "
+              f"{b['dims']} dims: **{a['spc'] / b['spc']:.1f}x** "
               f"({f(a['spc'])} vs {f(b['spc'])}; target >= 20x)")
 for l, r in by.items():
     if r['kind'] == 'ndrelay' and r['gen_dialect'] == 'v1' and l.endswith('-1x'):
