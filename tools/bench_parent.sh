@@ -237,7 +237,6 @@ cpu_ns() {  # $1 = parent PID: CPU of its process tree so far, in ns, from CPU_S
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-ticks_to_s() { python3 -c "print(f'{$1/$CLK_TCK:.2f}')"; }
 
 # ---- parents ----------------------------------------------------------------------------------
 PARENT_PID=""
