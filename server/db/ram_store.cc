@@ -179,6 +179,8 @@ void RamChart::Advance(int64_t t, bool keep_row_t) {
     }
   };
   if (last_s_ == 0) {
+    // Empty (every block given back or never taken): the ring starts here.
+    origin_ = (t / ue) % capacity_;
     first_s_ = t;
     if (!keep_row_t) {
       clear(t);

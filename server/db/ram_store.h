@@ -104,7 +104,13 @@ class RamChart final : public ChartStore {
   int64_t LastOf(const Column& c) const { return std::max(c.last_s, all_last_s_); }
   void FoldRows();
 
-  int64_t SlotOf(int64_t t) const { return (t / update_every_s_) % capacity_; }
+  // Slots count from the first row stored (origin_), not from the epoch: a young chart's rows
+  // then fill its first block before taking a second (the blocks are fresh memory, the costliest
+  // kind to touch), instead of straddling two at a random phase.
+  int64_t SlotOf(int64_t t) const {
+    const int64_t slot = (t / update_every_s_) % capacity_ - origin_;
+    return slot < 0 ? slot + capacity_ : slot;
+  }
   size_t block_bytes() const {
     return static_cast<size_t>(rows_per_block_) * width_ * sizeof(StorageNumber);
   }
@@ -144,6 +150,7 @@ class RamChart final : public ChartStore {
   // The write cursor: the slot of last_s_, its offset in its block and its row (nullptr when
   // unknown, e.g. after a change of blocks). StoreRow() steps it to the next row without dividing;
   // Store() writes the newest row through it.
+  int64_t origin_ = 0;  // (first row's time / update_every_s_) % capacity_; see SlotOf()
   int64_t cursor_slot_ = 0;
   int64_t cursor_offset_ = 0;
   StorageNumber* cursor_row_ = nullptr;

@@ -353,6 +353,40 @@ TEST(RamChartTest, BlocksAreEqualWholeRowsAndComeFromThePool) {
   EXPECT_EQ(small.blocks_taken(), 0u);
 }
 
+// A young chart's rows fill its first block before it takes a second, whatever the phase of its
+// first row on the clock.
+TEST(RamChartTest, RowsCountFromTheFirstRowNotTheEpoch) {
+  RowBlockPool pool;
+  // 3600 rows of 4 columns (16 bytes): 64 per block.
+  RamChart chart(3600, 1, nullptr, &pool);
+  AddDims(chart, 4);
+  const int64_t first = kT0 + 37;  // kT0 + 37 is not at a multiple of 64 rows from the epoch
+  ASSERT_NE(first % 64, 0);
+  for (int64_t k = 0; k < 64; ++k) {
+    StoreFullRow(chart, first + k, static_cast<double>(k));
+  }
+  EXPECT_EQ(chart.rows_per_block(), 64);
+  EXPECT_EQ(chart.blocks_taken(), 1u);
+  StoreFullRow(chart, first + 64, 64.0);
+  EXPECT_EQ(chart.blocks_taken(), 2u);
+  auto got = QueryAll(chart, 0, 0, kForever);
+  ASSERT_EQ(got.size(), 65u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].time_s, first + static_cast<int64_t>(i));
+    EXPECT_DOUBLE_EQ(got[i].value, static_cast<double>(i));
+  }
+  // After a full lap the ring holds the newest 3600 rows, still in order.
+  for (int64_t k = 65; k < 3600 + 100; ++k) {
+    StoreFullRow(chart, first + k, static_cast<double>(k));
+  }
+  got = QueryAll(chart, 3, 0, kForever);
+  ASSERT_EQ(got.size(), 3600u);
+  EXPECT_EQ(got.front().time_s, first + 100);
+  EXPECT_EQ(got.back().time_s, first + 3699);
+  EXPECT_DOUBLE_EQ(got.back().value, 3699.0);
+  EXPECT_EQ(chart.blocks_taken(), static_cast<size_t>(3600 / 64 + 1));
+}
+
 // ---- several dimensions ------------------------------------------------------------------------
 
 TEST(RamChartTest, StoreRowWritesOneValuePerColumn) {
