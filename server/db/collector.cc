@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 
 namespace ndrelay::db {
@@ -379,8 +380,9 @@ bool ChartCollector::RowTotals(int64_t* total_out, int64_t* last_total_out) {
   return reset_seen;
 }
 
-double ChartCollector::CalculateOne(const Dim& d, int64_t total, int64_t last_total,
-                                    bool* reset_seen) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double ChartCollector::CalculateOne(const Dim& d, int64_t total,
+                                                                        int64_t last_total,
+                                                                        bool* reset_seen) {
   if (!d.updated) {
     return 0;
   }
@@ -451,8 +453,9 @@ ChartCollector::GridStep ChartCollector::MakeGridStep(uint64_t last_stored_us,
   return g;
 }
 
-double ChartCollector::GridValue(Dim& d, double* calculated, const GridStep& g,
-                                 int64_t iterations) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double ChartCollector::GridValue(Dim& d, double* calculated,
+                                                                     const GridStep& g,
+                                                                     int64_t iterations) {
   if (d.algorithm == Algorithm::kIncremental) {
     double value = *calculated * g.step_us / g.span_us;
     *calculated -= value;
@@ -472,8 +475,10 @@ double ChartCollector::GridValue(Dim& d, double* calculated, const GridStep& g,
   return (*calculated - d.last_calculated) * g.step_us / g.span_us + d.last_calculated;
 }
 
-void ChartCollector::Decide(Dim& d, double value, bool store_this_entry, bool keep, PointFlags flag,
-                            double* out_value, PointFlags* out_flags) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ChartCollector::Decide(Dim& d, double value,
+                                                                bool store_this_entry, bool keep,
+                                                                PointFlags flag, double* out_value,
+                                                                PointFlags* out_flags) {
   if (!store_this_entry) {
     *out_value = kNaN;
     *out_flags = kPointEmpty;
@@ -501,9 +506,18 @@ void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us
   int64_t last_total = 0;
   bool reset_seen = has_row_algorithms_ && RowTotals(&total, &last_total);
 
-  // As Interpolate() for its first grid point.
-  int64_t iterations = static_cast<int64_t>((now_collect_us - last_stored_us) / ue_us);
-  if (now_collect_us % ue_us == 0) {
+  // As Interpolate() for its first grid point. The usual update_every of 1 s divides by a
+  // constant (a multiplication) instead of a 64-bit division.
+  int64_t iterations;
+  bool on_grid;
+  if (update_every_s_ == 1) {
+    iterations = static_cast<int64_t>((now_collect_us - last_stored_us) / kUsecPerSec);
+    on_grid = now_collect_us % kUsecPerSec == 0;
+  } else {
+    iterations = static_cast<int64_t>((now_collect_us - last_stored_us) / ue_us);
+    on_grid = now_collect_us % ue_us == 0;
+  }
+  if (on_grid) {
     ++iterations;
   }
   const int64_t time_s = static_cast<int64_t>(next_store_us / kUsecPerSec);

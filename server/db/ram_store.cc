@@ -187,7 +187,7 @@ void RamChart::Advance(int64_t t, bool keep_row_t) {
     }
   } else {
     // Rows last_s_+ue .. t (at most one lap) held values from one lap ago: clear them.
-    const int64_t passed = std::min((t - last_s_) / ue, capacity_);
+    const int64_t passed = std::min(ue == 1 ? t - last_s_ : (t - last_s_) / ue, capacity_);
     for (int64_t k = keep_row_t ? 1 : 0; k < passed; ++k) {
       clear(t - k * ue);
     }
@@ -252,7 +252,7 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
     dropped_ += n;
     return;
   }
-  const int64_t t = time_s - time_s % update_every_s_;
+  const int64_t t = update_every_s_ == 1 ? time_s : time_s - time_s % update_every_s_;
   if (width_ == 0 || t <= last_s_ || n < columns_.size()) {
     // The general rules (a partial or late row, the first row): per point.
     for (size_t i = 0; i < n; ++i) {
@@ -270,6 +270,7 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
     slot = cursor_slot_ + 1;
     offset = cursor_offset_ + 1;
     row = cursor_row_ + width_;
+    last_s_ = t;  // Advance(t, true) for the next row: no row passed, nothing to clear
   } else {
     slot = SlotOf(t);
     offset = slot % rows_per_block_;
@@ -279,8 +280,8 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
       dropped_ += n;
       return;
     }
+    Advance(t, /*keep_row_t=*/true);
   }
-  Advance(t, /*keep_row_t=*/true);
   for (size_t i = 0; i < n; ++i) {
     row[i] = PackStorageNumber(values[i], flags[i]);
   }
