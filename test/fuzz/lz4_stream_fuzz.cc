@@ -1,7 +1,6 @@
 // Fuzzes the LZ4 stream decoder (and round-trips the encoder).
 // Input: byte 0 = options: bits 0-6 the read size (0 = everything at once), bit 7 set = NEW
 // behaviour (an unsigned header is an error instead of 4 plain bytes). The rest is wire bytes.
-// An input of odd length decodes into the plain ring, an even one into the mirrored ring.
 // Invariants (a violation traps):
 //  - no output piece is empty or larger than kLz4MaxDecodedBlock;
 //  - counters add up: output = decoded + passed-through bytes; without an error every byte fed
@@ -44,10 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool new_behaviour = (data[0] & kNewBehaviourBit) != 0;
   const std::string_view wire(reinterpret_cast<const char*>(data) + 1, size - 1);
 
-  const bool mirrored = size % 2 == 0;
-  Lz4StreamDecoder decoder(
-      Lz4DecoderOptions{.plain_passthrough = !new_behaviour, .mirrored_ring = mirrored});
-  Check(decoder.mirrored() == mirrored);
+  Lz4StreamDecoder decoder(Lz4DecoderOptions{.plain_passthrough = !new_behaviour});
   uint64_t output = 0;
   uint64_t fed = 0;
   Lz4Feed last = Lz4Feed::kNeedMore;
