@@ -1,19 +1,12 @@
 #include "bridge/lz4_stream.h"
 
 #include <lz4.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
 namespace ndrelay::bridge {
 namespace {
-
-constexpr size_t kLz4Window = 65536;  // how far back an LZ4 block may refer
-// The mirrored ring: the window and a block never overlap in it, and it is whole pages.
-static_assert(kLz4MirrorRingBytes >= kLz4Window + kLz4MaxDecodedBlock);
-static_assert(kLz4MirrorRingBytes % 4096 == 0);
 
 constexpr unsigned char kSignature0 = 0xFA;  // 'z' | 0x80
 constexpr unsigned char kLengthFlag = 0x80;
@@ -87,51 +80,15 @@ void Lz4StreamDecoder::StreamDeleter::operator()(LZ4_streamDecode_u* s) const {
 }
 
 Lz4StreamDecoder::Lz4StreamDecoder(Lz4DecoderOptions options)
-    : options_{std::min(options.max_block, kLz4MaxHeaderLength), options.plain_passthrough,
-               options.mirrored_ring},
+    : options_{std::min(options.max_block, kLz4MaxHeaderLength), options.plain_passthrough},
       stream_(LZ4_createStreamDecode()),
+      ring_(new char[kLz4DecoderRingBytes]),
       payload_(new char[std::max<size_t>(options_.max_block, 1)]) {
-  // LZ4_createStreamDecode only fails when out of memory; so would `new`.
+  // LZ4_createStreamDecode only fails when out of memory; so would `new` above.
   LZ4_setStreamDecode(stream_.get(), nullptr, 0);
-  if (options_.mirrored_ring && MapMirror()) {
-    ring_pos_ = kLz4Window;  // so that the window before any position is mapped
-  } else {
-    ring_.reset(new char[kLz4DecoderRingBytes]);
-  }
 }
 
-Lz4StreamDecoder::~Lz4StreamDecoder() {
-  if (mirror_ != nullptr) {
-    munmap(mirror_, 2 * kLz4MirrorRingBytes);
-  }
-}
-
-// Reserves 2 x kLz4MirrorRingBytes of address space and maps one memfd of kLz4MirrorRingBytes
-// into both halves. False (nothing left mapped) when any step fails.
-bool Lz4StreamDecoder::MapMirror() {
-  constexpr size_t kRing = kLz4MirrorRingBytes;
-  const int fd = memfd_create("ndrelay-lz4-ring", MFD_CLOEXEC);
-  if (fd < 0) {
-    return false;
-  }
-  void* base = MAP_FAILED;
-  if (ftruncate(fd, static_cast<off_t>(kRing)) == 0) {
-    base = mmap(nullptr, 2 * kRing, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  }
-  bool ok = base != MAP_FAILED;
-  if (ok) {
-    char* const b = static_cast<char*>(base);
-    ok = mmap(b, kRing, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == b &&
-         mmap(b + kRing, kRing, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == b + kRing;
-    if (ok) {
-      mirror_ = b;
-    } else {
-      munmap(base, 2 * kRing);
-    }
-  }
-  close(fd);
-  return ok;
-}
+Lz4StreamDecoder::~Lz4StreamDecoder() = default;
 
 bool Lz4StreamDecoder::AtFrameBoundary() const {
   return state_ == State::kHeader && header_len_ == 0;
@@ -212,26 +169,12 @@ Lz4Feed Lz4StreamDecoder::Next(std::string_view* wire, std::string_view* out) {
     payload_len_ = 0;
     state_ = State::kHeader;
 
-    char* dst;
-    if (mirror_ != nullptr) {
-      // Blocks are decoded next to each other until one might run past the second mapping;
-      // then the position moves back by one ring, where the same bytes are (the first
-      // mapping), and the stream is told that its window is the 64 KiB just before it.
-      if (ring_pos_ + kLz4MaxDecodedBlock > 2 * kLz4MirrorRingBytes) {
-        ring_pos_ -= kLz4MirrorRingBytes;
-        LZ4_setStreamDecode(stream_.get(), mirror_ + ring_pos_ - kLz4Window,
-                            static_cast<int>(kLz4Window));
-      }
-      dst = mirror_ + ring_pos_;
-    } else {
-      // lz4.h ring rule: blocks are decoded next to each other until fewer than max-block
-      // bytes remain, then from the start; with a ring of 64 KiB + 14 + max-block the history
-      // is intact.
-      if (ring_pos_ + kLz4MaxDecodedBlock > kLz4DecoderRingBytes) {
-        ring_pos_ = 0;
-      }
-      dst = ring_.get() + ring_pos_;
+    // lz4.h ring rule: blocks are decoded next to each other until fewer than max-block bytes
+    // remain, then from the start; with a ring of 64 KiB + 14 + max-block the history is intact.
+    if (ring_pos_ + kLz4MaxDecodedBlock > kLz4DecoderRingBytes) {
+      ring_pos_ = 0;
     }
+    char* dst = ring_.get() + ring_pos_;
     const int n =
         LZ4_decompress_safe_continue(stream_.get(), src, dst, static_cast<int>(block_len_),
                                      static_cast<int>(kLz4MaxDecodedBlock));

@@ -31,9 +31,6 @@ inline constexpr size_t kLz4MaxDecodedBlock = 16384;
 inline constexpr size_t kLz4MaxSenderChunk = 16255;
 // Decoder history ring: LZ4_DECODER_RING_BUFFER_SIZE(kLz4MaxDecodedBlock) = 64 KiB + 14 + 16 KiB.
 inline constexpr size_t kLz4DecoderRingBytes = 65536 + 14 + kLz4MaxDecodedBlock;
-// The mirrored ring (the same pages mapped twice, back to back): LZ4's 64 KiB window plus one
-// block, rounded up to whole pages. See Lz4DecoderOptions::mirrored_ring.
-inline constexpr size_t kLz4MirrorRingBytes = 65536 + kLz4MaxDecodedBlock;
 
 // Appends the 4-byte header for a payload of `len` bytes. REQUIRES: len <= kLz4MaxHeaderLength.
 void AppendLz4FrameHeader(size_t len, std::string* out);
@@ -48,11 +45,6 @@ struct Lz4DecoderOptions {
   // OLD receiver behaviour: a 4-byte header without the signature is passed through as 4 plain
   // bytes and the next 4 bytes are read as a header. false = NEW behaviour: kNotFramed error.
   bool plain_passthrough = true;
-  // Decode into a ring whose pages are mapped twice in a row (memfd), so that the 64 KiB before
-  // every block is contiguous and LZ4 always decodes in its fastest (prefix) mode, instead of
-  // its two-segment (external dictionary) mode for most blocks of a plain ring. Falls back to
-  // the plain ring when the system refuses the mapping; false forces the plain ring (tests).
-  bool mirrored_ring = true;
 };
 
 enum class Lz4Feed { kData, kNeedMore, kError };
@@ -92,8 +84,6 @@ class Lz4StreamDecoder {
   Lz4Error error() const { return error_; }
   // True between frames (nothing partial buffered): a clean place for the stream to end.
   bool AtFrameBoundary() const;
-  // True when decoding into the mirrored ring (Lz4DecoderOptions::mirrored_ring).
-  bool mirrored() const { return mirror_ != nullptr; }
 
   uint64_t blocks() const { return blocks_; }                // LZ4 blocks decoded
   uint64_t wire_bytes() const { return wire_bytes_; }        // bytes consumed from *wire
@@ -111,13 +101,7 @@ class Lz4StreamDecoder {
 
   const Lz4DecoderOptions options_;
   std::unique_ptr<LZ4_streamDecode_u, StreamDeleter> stream_;
-  bool MapMirror();
-
-  // Exactly one of these holds the decoded history and output: the mirrored ring (2 x
-  // kLz4MirrorRingBytes of address space; ring_pos_ in [64 KiB, 2 x kLz4MirrorRingBytes)) or the
-  // plain ring (kLz4DecoderRingBytes; ring_pos_ in [0, kLz4DecoderRingBytes)).
-  char* mirror_ = nullptr;
-  std::unique_ptr<char[]> ring_;
+  std::unique_ptr<char[]> ring_;     // kLz4DecoderRingBytes: decoded history + output
   std::unique_ptr<char[]> payload_;  // options_.max_block: a block split across reads
   size_t ring_pos_ = 0;
   State state_ = State::kHeader;

@@ -120,29 +120,26 @@ TEST(Lz4FrameHeaderTest, LayoutAndRoundTrip) {
   EXPECT_FALSE(ParseLz4FrameHeader("\x7a\x80\x80\n", &len));  // 'z' without top bit
 }
 
-// Both rings: the mirrored one (the default on Linux) and the plain one it falls back to.
 TEST(Lz4StreamDecoderTest, RealCapturesDecodeByteForByte) {
-  for (const auto& c : kCaptures)
-    for (bool mirrored : {true, false}) {
-      SCOPED_TRACE(std::string(c.dir) + (mirrored ? " mirrored" : " plain"));
-      Capture cap;
-      if (!LoadCapture(c.dir, c.prefix, &cap)) {
-        GTEST_SKIP() << "captures not found in " << CapturesDir();
-      }
-      Lz4StreamDecoder d(Lz4DecoderOptions{.mirrored_ring = mirrored});
-      EXPECT_EQ(d.mirrored(), mirrored);  // memfd and mmap work on every Linux we build for
-      DecodeResult r = DecodeAll(&d, cap.wire);
-      EXPECT_EQ(r.last, Lz4Feed::kNeedMore) << Lz4ErrorName(d.error());
-      EXPECT_TRUE(r.out == cap.decoded)
-          << "decoded " << r.out.size() << " want " << cap.decoded.size();
-      EXPECT_EQ(d.blocks(), c.frames);
-      EXPECT_EQ(d.wire_bytes(), cap.wire.size());
-      EXPECT_EQ(d.decoded_bytes(), cap.decoded.size());
-      EXPECT_EQ(d.plain_passthrough_bytes(), 0u);
-      EXPECT_EQ(d.errors(), 0u);
-      EXPECT_TRUE(d.AtFrameBoundary());
-      EXPECT_LE(r.max_piece, kLz4MaxDecodedBlock);
+  for (const auto& c : kCaptures) {
+    SCOPED_TRACE(c.dir);
+    Capture cap;
+    if (!LoadCapture(c.dir, c.prefix, &cap)) {
+      GTEST_SKIP() << "captures not found in " << CapturesDir();
     }
+    Lz4StreamDecoder d;
+    DecodeResult r = DecodeAll(&d, cap.wire);
+    EXPECT_EQ(r.last, Lz4Feed::kNeedMore) << Lz4ErrorName(d.error());
+    EXPECT_TRUE(r.out == cap.decoded)
+        << "decoded " << r.out.size() << " want " << cap.decoded.size();
+    EXPECT_EQ(d.blocks(), c.frames);
+    EXPECT_EQ(d.wire_bytes(), cap.wire.size());
+    EXPECT_EQ(d.decoded_bytes(), cap.decoded.size());
+    EXPECT_EQ(d.plain_passthrough_bytes(), 0u);
+    EXPECT_EQ(d.errors(), 0u);
+    EXPECT_TRUE(d.AtFrameBoundary());
+    EXPECT_LE(r.max_piece, kLz4MaxDecodedBlock);
+  }
 }
 
 TEST(Lz4StreamDecoderTest, ReplicationBurstHasFullSizeBlocks) {
@@ -457,51 +454,49 @@ std::vector<std::string> GenerateMessages(size_t total, uint32_t seed) {
 }
 
 TEST(Lz4StreamEncoderTest, TenMegabyteRoundTrip) {
-  for (bool binary : {false, true})
-    for (bool mirrored : {true, false}) {
-      SCOPED_TRACE(std::string(binary ? "binary" : "text") + (mirrored ? " mirrored" : " plain"));
-      const auto messages = GenerateMessages(10 * 1024 * 1024, binary ? 11 : 12);
-      Lz4StreamEncoder e(Lz4EncoderOptions{.binary = binary});
-      std::string wire;
-      std::string want;
-      for (const auto& m : messages) {
-        ASSERT_TRUE(e.Compress(m, &wire).ok());
-        want += m;
-      }
-      EXPECT_EQ(e.input_bytes(), want.size());
-      EXPECT_EQ(e.wire_bytes(), wire.size());
-
-      // Our decoder, at random split points.
-      std::mt19937 rng(5);
-      Lz4StreamDecoder d(Lz4DecoderOptions{
-          .max_block = kLz4MaxSenderChunk, .plain_passthrough = false, .mirrored_ring = mirrored});
-      ASSERT_EQ(d.mirrored(), mirrored);
-      DecodeResult r = DecodeInChunks(&d, wire, [&] { return size_t{1} + rng() % 40000; });
-      EXPECT_EQ(r.last, Lz4Feed::kNeedMore) << Lz4ErrorName(d.error());
-      EXPECT_TRUE(r.out == want);
-      EXPECT_EQ(d.blocks(), e.blocks());
-
-      // An independent decoder, and the block limits both Netdata receivers require.
-      std::vector<size_t> decoded_sizes;
-      std::vector<size_t> wire_sizes;
-      EXPECT_TRUE(ReferenceDecode(wire, &decoded_sizes, &wire_sizes) == want);
-      ASSERT_EQ(decoded_sizes.size(), e.blocks());
-      EXPECT_LE(*std::max_element(decoded_sizes.begin(), decoded_sizes.end()), kLz4MaxSenderChunk);
-      EXPECT_LE(*std::max_element(wire_sizes.begin(), wire_sizes.end()), kLz4MaxSenderChunk);
-      // Text mode: every block ends at a line end (all lines here are <= 15 KiB).
-      size_t at = 0;
-      size_t full_blocks = 0;
-      for (size_t n : decoded_sizes) {
-        at += n;
-        if (!binary) {
-          EXPECT_EQ(want[at - 1], '\n') << at;
-        }
-        full_blocks += n == kLz4MaxSafeInput;
-      }
-      if (binary) {
-        EXPECT_GT(full_blocks, 0u);
-      }
+  for (bool binary : {false, true}) {
+    SCOPED_TRACE(binary ? "binary" : "text");
+    const auto messages = GenerateMessages(10 * 1024 * 1024, binary ? 11 : 12);
+    Lz4StreamEncoder e(Lz4EncoderOptions{.binary = binary});
+    std::string wire;
+    std::string want;
+    for (const auto& m : messages) {
+      ASSERT_TRUE(e.Compress(m, &wire).ok());
+      want += m;
     }
+    EXPECT_EQ(e.input_bytes(), want.size());
+    EXPECT_EQ(e.wire_bytes(), wire.size());
+
+    // Our decoder, at random split points.
+    std::mt19937 rng(5);
+    Lz4StreamDecoder d(
+        Lz4DecoderOptions{.max_block = kLz4MaxSenderChunk, .plain_passthrough = false});
+    DecodeResult r = DecodeInChunks(&d, wire, [&] { return size_t{1} + rng() % 40000; });
+    EXPECT_EQ(r.last, Lz4Feed::kNeedMore) << Lz4ErrorName(d.error());
+    EXPECT_TRUE(r.out == want);
+    EXPECT_EQ(d.blocks(), e.blocks());
+
+    // An independent decoder, and the block limits both Netdata receivers require.
+    std::vector<size_t> decoded_sizes;
+    std::vector<size_t> wire_sizes;
+    EXPECT_TRUE(ReferenceDecode(wire, &decoded_sizes, &wire_sizes) == want);
+    ASSERT_EQ(decoded_sizes.size(), e.blocks());
+    EXPECT_LE(*std::max_element(decoded_sizes.begin(), decoded_sizes.end()), kLz4MaxSenderChunk);
+    EXPECT_LE(*std::max_element(wire_sizes.begin(), wire_sizes.end()), kLz4MaxSenderChunk);
+    // Text mode: every block ends at a line end (all lines here are <= 15 KiB).
+    size_t at = 0;
+    size_t full_blocks = 0;
+    for (size_t n : decoded_sizes) {
+      at += n;
+      if (!binary) {
+        EXPECT_EQ(want[at - 1], '\n') << at;
+      }
+      full_blocks += n == kLz4MaxSafeInput;
+    }
+    if (binary) {
+      EXPECT_GT(full_blocks, 0u);
+    }
+  }
 }
 
 TEST(Lz4StreamEncoderTest, IncompressibleInputStaysWithinTheWireLimit) {
