@@ -286,7 +286,6 @@ class ReceiverSession : public bridge::LegacyEvents,
       dim->id.assign(e.id);
       dim->index = static_cast<uint32_t>(*index);
       chart_->dim_index.emplace(dim->id, dim->index);
-      chart_->AddId(dim->id);
       if (chart_->store != nullptr) {
         auto column = chart_->store->AddDimension(dim->id);
         if (!column.ok() || *column != dim->index) {
@@ -614,8 +613,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     }
     c->compacted = true;
     c->collector->ShrinkToFit();
-    c->ids.shrink_to_fit();
-    c->id_ends.shrink_to_fit();
+    c->RebuildIds();
     c->dim_slots.shrink_to_fit();
     c->dim_index.rehash(0);
   }
