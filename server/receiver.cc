@@ -220,13 +220,13 @@ class ReceiverSession : public bridge::LegacyEvents,
                       "points are not kept",
                       c->id, host_->hostname, std::string(store.status().message()));
       }
-      c->sink.emplace(c->store.get());
+      c->sink = db::ChartStoreSink(c->store.get());
       chart = c.get();
       host_->charts.emplace(c->id, std::move(c));
     } else {
       chart = it->second.get();
       // A chart defined again (every reconnect) resynchronises its clock, as Netdata does.
-      chart->collector->Redefine(cc, *chart->sink);
+      chart->collector->Redefine(cc, chart->sink);
     }
     std::string_view name = e.name;
     if (name == "NULL" || name == "(NULL)" || name == e.id) {
@@ -426,10 +426,11 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (chart_ == nullptr) {
       return Fatal("END without BEGIN");
     }
-    chart_->collector->End(now_us_, *chart_->sink);
+    chart_->collector->End(now_us_, chart_->sink);
     if (chart_->store != nullptr) {
       chart_->row_hint = chart_->store->next_row_hint();
-      chart_->row_hint_bytes = chart_->store->next_row_hint_bytes();
+      chart_->row_hint_bytes =
+          static_cast<uint16_t>(std::min<size_t>(chart_->store->next_row_hint_bytes(), UINT16_MAX));
     }
     chart_ = nullptr;
     data_seen_ = true;
@@ -443,7 +444,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (e.update_every > 0) {
       chart->update_every = static_cast<int>(e.update_every);
     }
-    chart->collector->BeginV2(static_cast<int>(e.update_every), e.end_time_s, *chart->sink);
+    chart->collector->BeginV2(static_cast<int>(e.update_every), e.end_time_s, chart->sink);
     return bridge::Verdict::kOk;
   }
   bridge::Verdict OnSet2(const bridge::Set2Event& e) override {
@@ -463,7 +464,7 @@ class ReceiverSession : public bridge::LegacyEvents,
                   ? e.collected.d
                   : static_cast<double>(e.collected.i);
     }
-    chart_->collector->SetV2(d->index, collected, value, ToPointFlags(e.flags), *chart_->sink);
+    chart_->collector->SetV2(d->index, collected, value, ToPointFlags(e.flags), chart_->sink);
     values_++;
     return bridge::Verdict::kOk;
   }
@@ -490,7 +491,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       if (chart_ == nullptr) {
         return Fatal("RBEGIN without a chart");
       }
-      chart_->collector->ReplayPoint(e.start_s, e.end_s, e.wall_clock_s, NowS(), *chart_->sink);
+      chart_->collector->ReplayPoint(e.start_s, e.end_s, e.wall_clock_s, NowS(), chart_->sink);
     }
     return bridge::Verdict::kOk;
   }
@@ -506,7 +507,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (e.gap) {
       flags |= db::kPointEmpty;
     }
-    chart_->collector->ReplaySet(d->index, e.gap ? std::nan("") : e.value, flags, *chart_->sink);
+    chart_->collector->ReplaySet(d->index, e.gap ? std::nan("") : e.value, flags, chart_->sink);
     values_++;
     return bridge::Verdict::kOk;
   }
@@ -544,7 +545,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       return Fatal("REND without RBEGIN");
     }
     chart_ = nullptr;
-    chart->collector->ReplayEnd(e.start_streaming, static_cast<int>(e.update_every), *chart->sink);
+    chart->collector->ReplayEnd(e.start_streaming, static_cast<int>(e.update_every), chart->sink);
     if (e.update_every > 0) {
       chart->update_every = static_cast<int>(e.update_every);
     }

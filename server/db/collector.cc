@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 
 #include "absl/base/attributes.h"
@@ -137,10 +138,13 @@ int64_t NetdataDbEntries(StorageMode mode, int64_t history_entries) {
 // ---- ChartCollector: definition ----------------------------------------------------------------
 
 ChartCollector::ChartCollector(const ChartConfig& config)
-    : update_every_s_(ClampUpdateEvery(config.update_every_s)),
-      store_first_(config.store_first),
+    : store_first_(config.store_first),
       mode_(config.mode),
-      entries_(NetdataDbEntries(config.mode, config.history_entries)) {}
+      update_every_s_(ClampUpdateEvery(config.update_every_s)),
+      entries_(NetdataDbEntries(config.mode, config.history_entries)) {
+  // The round state (see kRoundStateBytes) ends with defs_'s data pointer.
+  static_assert(offsetof(ChartCollector, defs_) + sizeof(void*) == kRoundStateBytes);
+}
 
 absl::StatusOr<size_t> ChartCollector::AddDimension(const DimensionDefinition& def) {
   if (dims_.size() >= kMaxDimensionsPerChart) {

@@ -224,7 +224,7 @@ class ChartStoreSink final : public PointSink {
   }
 
  private:
-  ChartStore* const store_;
+  ChartStore* store_;
 };
 
 // Outcome of a timed RBEGIN.
@@ -410,25 +410,30 @@ class ChartCollector {
                    uint64_t now_collect_us, bool store_this_entry, bool reset_seen,
                    double* calculated, PointSink& sink);
 
+  // What a v1 round (Begin, Set, End) reads and writes comes first: kRoundStateBytes (up to
+  // defs_'s data pointer), which the receiver keeps in the chart's hot lines.
   std::vector<Dim> dims_;
-  std::vector<DimensionDefinition> defs_;  // normalised, parallel to dims_
-  bool has_row_algorithms_ = false;        // a percentage-of-*-row dimension exists
-  int update_every_s_;
+  bool has_row_algorithms_ = false;  // a percentage-of-*-row dimension exists
   bool store_first_;
   StorageMode mode_;
+  bool sync_clock_ = false;
+  bool replication_in_progress_ = false;
+  bool replay_enabled_ = false;
+  int update_every_s_;
   int64_t entries_;
-
   // LC and LU are signed like Netdata's timeval seconds (LU can go below zero in one reset
   // corner with store_first); Netdata's unsigned µs arithmetic is reproduced where it matters.
   int64_t last_collected_us_ = 0;  // LC
   int64_t last_updated_us_ = 0;    // LU
   uint64_t usec_since_last_ = 0;   // D
   uint64_t counter_done_ = 0;
-  bool sync_clock_ = false;
-  bool replication_in_progress_ = false;
-  bool replay_enabled_ = false;
+  std::vector<DimensionDefinition> defs_;  // normalised, parallel to dims_
   int64_t replay_end_s_ = 0;
   int64_t v2_end_s_ = 0;
+
+ public:
+  // The bytes at the start of the object that a v1 round reads and writes.
+  static constexpr size_t kRoundStateBytes = 88;
 };
 
 }  // namespace ndrelay::db
