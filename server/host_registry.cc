@@ -1,7 +1,6 @@
 #include "server/host_registry.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace ndrelay::server {
 
@@ -38,25 +37,6 @@ int64_t Chart::last_time_s() const {
     }
   }
   return last;
-}
-
-void Chart::RebuildIds() {
-  size_t bytes = 0;
-  for (const Dimension& d : dims) {
-    bytes += d.id.size();
-  }
-  const size_t n = dims.size();
-  const size_t total = n * sizeof(uint32_t) + bytes;
-  id_block.reset(new uint32_t[(total + sizeof(uint32_t) - 1) / sizeof(uint32_t)]);
-  char* out = reinterpret_cast<char*>(id_block.get() + n);
-  uint32_t end = 0;
-  for (size_t i = 0; i < n; ++i) {
-    std::memcpy(out + end, dims[i].id.data(), dims[i].id.size());
-    end += static_cast<uint32_t>(dims[i].id.size());
-    id_block[i] = end;
-  }
-  id_count = static_cast<uint32_t>(n);
-  id_block_bytes = static_cast<uint32_t>(total);
 }
 
 Dimension* Chart::FindDimensionSlow(std::string_view id) {

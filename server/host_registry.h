@@ -75,32 +75,27 @@ enum class ReplicationState : uint8_t {
 std::string_view ReplicationStateName(ReplicationState s);
 
 // Hot fields first: what a v1 collection (BEGIN, SETs, END) reads is in the first few cache lines
-// of the object (plus the collector's per-dimension array, id_block and the store's object and
-// row); the collector is inline for the same reason.
+// of the object (plus the collector's per-dimension array, `ids` and the store's row); the
+// collector is inline for the same reason.
 struct Chart {
   std::string id;
   // The chart whose BEGIN followed this one's last time: children send their charts in the same
   // order every round, so the receiver checks it before hashing the next BEGIN's id.
   Chart* next_hint = nullptr;
-  uint32_t set_cursor = 0;  // the dimension the next SET most likely names
-  // Every dimension id, in index order, in one small heap block that the per-SET check reads
-  // instead of a Dimension per line: id_count uint32 end offsets, then the ids' bytes (dimension
-  // i is bytes [end[i-1], end[i]) of them). Rebuilt from `dims` by RebuildIds(); dimensions
-  // added since (index >= id_count) are found through dim_index.
-  uint32_t id_count = 0;
-  std::unique_ptr<uint32_t[]> id_block;
+  size_t set_cursor = 0;                  // the dimension the next SET most likely names
+  bool compacted = true;                  // false while dimensions are being added
   std::unique_ptr<db::ChartStore> store;  // nullptr if the engine could not create it
+  std::optional<db::ChartStoreSink> sink;
+  // Every dimension id, concatenated in index order (dim i is [id_ends[i-1], id_ends[i])): the
+  // per-SET check reads this small contiguous block instead of a Dimension per line.
+  std::string ids;
+  std::vector<uint32_t> id_ends;
+  std::optional<db::ChartCollector> collector;
   // The store's next_row_hint() after this chart's last round, kept here (in the lines the
   // prefetch pipeline loads) so the pipeline need not read the store object to find it. Only ever
   // prefetched, never dereferenced: a stale hint (the store's blocks changed since) is harmless.
   const void* row_hint = nullptr;
-  uint16_t row_hint_bytes = 0;  // (a prefix of a wider row: it is only a prefetch)
-  bool compacted = true;        // false while dimensions are being added
-  uint32_t id_block_bytes = 0;
-  db::ChartStoreSink sink{nullptr};  // into `store`
-  // The hot fields above take 96 bytes and the collector's round state its first 88: the three
-  // cache lines a round reads and writes (host_registry_test checks it).
-  std::optional<db::ChartCollector> collector;
+  size_t row_hint_bytes = 0;
 
   std::string name;
   std::string title;
@@ -132,16 +127,17 @@ struct Chart {
 
   int64_t first_time_s() const;
   int64_t last_time_s() const;
-  // Makes id_block hold every dimension's id.
-  void RebuildIds();
+  // Appends a new dimension's id to `ids` (its index must be id_ends.size()).
+  void AddId(std::string_view id) {
+    ids.append(id);
+    id_ends.push_back(static_cast<uint32_t>(ids.size()));
+  }
   // The index of dimension `id`, or -1. SET lines name dimensions in definition order: the
   // expected one is checked inline before any hashing.
   int64_t FindDimensionIndex(std::string_view id) {
-    if (set_cursor < id_count) {
-      const uint32_t* ends = id_block.get();
-      const char* bytes = reinterpret_cast<const char*>(ends + id_count);
-      const size_t begin = set_cursor == 0 ? 0 : ends[set_cursor - 1];
-      if (ends[set_cursor] - begin == id.size() && SameBytes(bytes + begin, id)) {
+    if (set_cursor < id_ends.size()) {
+      const size_t begin = set_cursor == 0 ? 0 : id_ends[set_cursor - 1];
+      if (id_ends[set_cursor] - begin == id.size() && SameBytes(ids.data() + begin, id)) {
         return static_cast<int64_t>(set_cursor++);
       }
     }
@@ -167,9 +163,12 @@ struct Chart {
   // What a round reads and writes beyond the object: the id block, the collector's per-dimension
   // state, the store's bookkeeping and its next ring row.
   void PrefetchRoundState() const {
-    const char* ids = reinterpret_cast<const char*>(id_block.get());
-    for (size_t i = 0; i < id_block_bytes; i += 64) {
-      __builtin_prefetch(ids + i, 0, 3);
+    for (size_t i = 0; i < ids.size(); i += 64) {
+      __builtin_prefetch(ids.data() + i, 0, 3);
+    }
+    const char* ends = reinterpret_cast<const char*>(id_ends.data());
+    for (size_t i = 0; i < id_ends.size() * sizeof(uint32_t); i += 64) {
+      __builtin_prefetch(ends + i, 0, 3);
     }
     if (collector.has_value()) {
       collector->PrefetchState();

@@ -11,50 +11,6 @@ class FakeControl : public ReceiverControl {
   std::string kicked;
 };
 
-// The receive path reads and writes, per chart and round, the chart's hot fields and the start
-// of its collector (ChartCollector::kRoundStateBytes): they must stay within three cache lines.
-TEST(ChartTest, RoundStateIsInTheFirstThreeCacheLines) {
-  Chart c;
-  const auto* base = reinterpret_cast<const char*>(&c);
-  const auto* collector = reinterpret_cast<const char*>(&c.collector);
-  EXPECT_LE(static_cast<size_t>(collector - base) + db::ChartCollector::kRoundStateBytes, 192u);
-  // std::optional keeps its value at its start.
-  c.collector.emplace(db::ChartConfig{});
-  EXPECT_EQ(reinterpret_cast<const char*>(&*c.collector), collector);
-}
-
-// RebuildIds() packs every dimension id; FindDimensionIndex() checks the expected one first and
-// finds the others (and those added since the last rebuild) through the index.
-TEST(ChartTest, DimensionIdsAreFoundInOrderAndOutOfOrder) {
-  Chart c;
-  const char* ids[] = {"user", "system", "a-much-longer-dimension-id", "x"};
-  for (uint32_t i = 0; i < 4; ++i) {
-    Dimension& d = c.dims.emplace_back();
-    d.id = ids[i];
-    d.index = i;
-    c.dim_index.emplace(d.id, i);
-  }
-  c.RebuildIds();
-  EXPECT_EQ(c.id_count, 4u);
-  for (int64_t i = 0; i < 4; ++i) {
-    EXPECT_EQ(c.FindDimensionIndex(ids[i]), i);  // in order: the inline check
-  }
-  c.set_cursor = 0;
-  EXPECT_EQ(c.FindDimensionIndex("x"), 3);  // out of order: the index
-  EXPECT_EQ(c.FindDimensionIndex("nope"), -1);
-  EXPECT_EQ(c.FindDimensionIndex("use"), -1);  // a prefix is not a match
-  Dimension& late = c.dims.emplace_back();     // added after the rebuild
-  late.id = "late";
-  late.index = 4;
-  c.dim_index.emplace(late.id, 4);
-  c.set_cursor = 4;
-  EXPECT_EQ(c.FindDimensionIndex("late"), 4);
-  c.RebuildIds();
-  c.set_cursor = 4;
-  EXPECT_EQ(c.FindDimensionIndex("late"), 4);
-  EXPECT_EQ(c.id_count, 5u);
-}
-
 TEST(HostRegistryTest, SecondLiveConnectionIsRefusedAStaleOneIsReplaced) {
   HostRegistry r;
   auto a = std::make_shared<FakeControl>();

@@ -220,13 +220,13 @@ class ReceiverSession : public bridge::LegacyEvents,
                       "points are not kept",
                       c->id, host_->hostname, std::string(store.status().message()));
       }
-      c->sink = db::ChartStoreSink(c->store.get());
+      c->sink.emplace(c->store.get());
       chart = c.get();
       host_->charts.emplace(c->id, std::move(c));
     } else {
       chart = it->second.get();
       // A chart defined again (every reconnect) resynchronises its clock, as Netdata does.
-      chart->collector->Redefine(cc, chart->sink);
+      chart->collector->Redefine(cc, *chart->sink);
     }
     std::string_view name = e.name;
     if (name == "NULL" || name == "(NULL)" || name == e.id) {
@@ -286,6 +286,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       dim->id.assign(e.id);
       dim->index = static_cast<uint32_t>(*index);
       chart_->dim_index.emplace(dim->id, dim->index);
+      chart_->AddId(dim->id);
       if (chart_->store != nullptr) {
         auto column = chart_->store->AddDimension(dim->id);
         if (!column.ok() || *column != dim->index) {
@@ -426,11 +427,10 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (chart_ == nullptr) {
       return Fatal("END without BEGIN");
     }
-    chart_->collector->End(now_us_, chart_->sink);
+    chart_->collector->End(now_us_, *chart_->sink);
     if (chart_->store != nullptr) {
       chart_->row_hint = chart_->store->next_row_hint();
-      chart_->row_hint_bytes =
-          static_cast<uint16_t>(std::min<size_t>(chart_->store->next_row_hint_bytes(), UINT16_MAX));
+      chart_->row_hint_bytes = chart_->store->next_row_hint_bytes();
     }
     chart_ = nullptr;
     data_seen_ = true;
@@ -444,7 +444,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (e.update_every > 0) {
       chart->update_every = static_cast<int>(e.update_every);
     }
-    chart->collector->BeginV2(static_cast<int>(e.update_every), e.end_time_s, chart->sink);
+    chart->collector->BeginV2(static_cast<int>(e.update_every), e.end_time_s, *chart->sink);
     return bridge::Verdict::kOk;
   }
   bridge::Verdict OnSet2(const bridge::Set2Event& e) override {
@@ -464,7 +464,7 @@ class ReceiverSession : public bridge::LegacyEvents,
                   ? e.collected.d
                   : static_cast<double>(e.collected.i);
     }
-    chart_->collector->SetV2(d->index, collected, value, ToPointFlags(e.flags), chart_->sink);
+    chart_->collector->SetV2(d->index, collected, value, ToPointFlags(e.flags), *chart_->sink);
     values_++;
     return bridge::Verdict::kOk;
   }
@@ -491,7 +491,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       if (chart_ == nullptr) {
         return Fatal("RBEGIN without a chart");
       }
-      chart_->collector->ReplayPoint(e.start_s, e.end_s, e.wall_clock_s, NowS(), chart_->sink);
+      chart_->collector->ReplayPoint(e.start_s, e.end_s, e.wall_clock_s, NowS(), *chart_->sink);
     }
     return bridge::Verdict::kOk;
   }
@@ -507,7 +507,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (e.gap) {
       flags |= db::kPointEmpty;
     }
-    chart_->collector->ReplaySet(d->index, e.gap ? std::nan("") : e.value, flags, chart_->sink);
+    chart_->collector->ReplaySet(d->index, e.gap ? std::nan("") : e.value, flags, *chart_->sink);
     values_++;
     return bridge::Verdict::kOk;
   }
@@ -545,7 +545,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       return Fatal("REND without RBEGIN");
     }
     chart_ = nullptr;
-    chart->collector->ReplayEnd(e.start_streaming, static_cast<int>(e.update_every), chart->sink);
+    chart->collector->ReplayEnd(e.start_streaming, static_cast<int>(e.update_every), *chart->sink);
     if (e.update_every > 0) {
       chart->update_every = static_cast<int>(e.update_every);
     }
@@ -614,7 +614,8 @@ class ReceiverSession : public bridge::LegacyEvents,
     }
     c->compacted = true;
     c->collector->ShrinkToFit();
-    c->RebuildIds();
+    c->ids.shrink_to_fit();
+    c->id_ends.shrink_to_fit();
     c->dim_slots.shrink_to_fit();
     c->dim_index.rehash(0);
   }

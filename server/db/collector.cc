@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
 #include <limits>
 
 #include "absl/base/attributes.h"
@@ -57,14 +56,14 @@ DimensionDefinition Normalize(DimensionDefinition def) {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// x * multiplier / divisor in Netdata's order (both as doubles). With the usual 1 and 1 (`unit`)
-// both steps are exact identities in IEEE 754 (x * 1.0 == x, x / 1.0 == x, NaN and infinities
-// included), so they are skipped: the result is the same bits without a division.
-inline double Scale(double x, bool unit, const DimensionDefinition& def) {
-  if (unit) {
+// x * multiplier / divisor in Netdata's order. With the usual 1 and 1 both steps are exact
+// identities in IEEE 754 (x * 1.0 == x, x / 1.0 == x, NaN and infinities included), so they are
+// skipped: the result is the same bits without a division.
+inline double Scale(double x, double multiplier, double divisor) {
+  if (multiplier == 1 && divisor == 1) {
     return x;
   }
-  return x * static_cast<double>(def.multiplier) / static_cast<double>(def.divisor);
+  return x * multiplier / divisor;
 }
 
 // The algorithms that need the row totals of R3 g.
@@ -138,13 +137,10 @@ int64_t NetdataDbEntries(StorageMode mode, int64_t history_entries) {
 // ---- ChartCollector: definition ----------------------------------------------------------------
 
 ChartCollector::ChartCollector(const ChartConfig& config)
-    : store_first_(config.store_first),
+    : update_every_s_(ClampUpdateEvery(config.update_every_s)),
+      store_first_(config.store_first),
       mode_(config.mode),
-      update_every_s_(ClampUpdateEvery(config.update_every_s)),
-      entries_(NetdataDbEntries(config.mode, config.history_entries)) {
-  // The round state (see kRoundStateBytes) ends with defs_'s data pointer.
-  static_assert(offsetof(ChartCollector, defs_) + sizeof(void*) == kRoundStateBytes);
-}
+      entries_(NetdataDbEntries(config.mode, config.history_entries)) {}
 
 absl::StatusOr<size_t> ChartCollector::AddDimension(const DimensionDefinition& def) {
   if (dims_.size() >= kMaxDimensionsPerChart) {
@@ -153,7 +149,8 @@ absl::StatusOr<size_t> ChartCollector::AddDimension(const DimensionDefinition& d
   Dim d;
   const DimensionDefinition n = Normalize(def);
   d.algorithm = n.algorithm;
-  d.unit_scale = n.multiplier == 1 && n.divisor == 1;
+  d.multiplier = static_cast<double>(n.multiplier);
+  d.divisor = static_cast<double>(n.divisor);
   d.detect_resets = n.detect_resets;
   // With store_first the very first collection must already count as a second one.
   d.collections = store_first_ ? 1 : 0;
@@ -176,7 +173,8 @@ bool ChartCollector::UpdateDimension(size_t dim, const DimensionDefinition& def)
   old = n;
   Dim& d = dims_[dim];
   d.algorithm = n.algorithm;
-  d.unit_scale = n.multiplier == 1 && n.divisor == 1;
+  d.multiplier = static_cast<double>(n.multiplier);
+  d.divisor = static_cast<double>(n.divisor);
   d.detect_resets = n.detect_resets;
   has_row_algorithms_ = false;
   for (const DimensionDefinition& x : defs_) {
@@ -382,15 +380,15 @@ bool ChartCollector::RowTotals(int64_t* total_out, int64_t* last_total_out) {
   return reset_seen;
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline double ChartCollector::CalculateOne(
-    const Dim& d, const DimensionDefinition& def, int64_t total, int64_t last_total,
-    bool* reset_seen) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline double ChartCollector::CalculateOne(const Dim& d, int64_t total,
+                                                                        int64_t last_total,
+                                                                        bool* reset_seen) {
   if (!d.updated) {
     return 0;
   }
   switch (d.algorithm) {
     case Algorithm::kAbsolute:
-      return Scale(static_cast<double>(d.collected), d.unit_scale, def);
+      return Scale(static_cast<double>(d.collected), d.multiplier, d.divisor);
 
     case Algorithm::kPercentageOfAbsoluteRow:
       return total == 0 ? 0 : 100.0 * static_cast<double>(d.collected) / static_cast<double>(total);
@@ -409,11 +407,12 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline double ChartCollector::CalculateOne(
         const uint64_t delta = cap - last + now;
         const uint64_t max_rate = (cap / 100) * kMaxIncrementalPercentRate;
         if (delta < max_rate) {
-          return Scale(static_cast<double>(delta), d.unit_scale, def);  // a wrap
+          return Scale(static_cast<double>(delta), d.multiplier, d.divisor);  // a wrap
         }
         return 0;  // a reset
       }
-      return Scale(static_cast<double>(WrapSub(d.collected, d.last_collected)), d.unit_scale, def);
+      return Scale(static_cast<double>(WrapSub(d.collected, d.last_collected)), d.multiplier,
+                   d.divisor);
     }
 
     case Algorithm::kPercentageOfIncrementalRow:
@@ -433,7 +432,7 @@ bool ChartCollector::Calculate(double* calculated) {
   bool reset_seen = has_row_algorithms_ && RowTotals(&total, &last_total);
   // h. the value of this round per dimension, before interpolation.
   for (size_t i = 0; i < dims_.size(); ++i) {
-    calculated[i] = CalculateOne(dims_[i], defs_[i], total, last_total, &reset_seen);
+    calculated[i] = CalculateOne(dims_[i], total, last_total, &reset_seen);
   }
   return reset_seen;
 }
@@ -529,8 +528,8 @@ void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us
 
   for (size_t i = 0; i < n; ++i) {
     Dim& d = dims_[i];
-    double calculated = CalculateOne(d, defs_[i], total, last_total, &reset_seen);  // h
-    const double value = GridValue(d, &calculated, step, iterations);               // i
+    double calculated = CalculateOne(d, total, last_total, &reset_seen);  // h
+    const double value = GridValue(d, &calculated, step, iterations);     // i
     Decide(d, value, store_this_entry, keep_values, kPointNone, &values[i], &flags[i]);
     if (d.updated) {  // j
       d.last_collected = d.collected;

@@ -224,7 +224,7 @@ class ChartStoreSink final : public PointSink {
   }
 
  private:
-  ChartStore* store_;
+  ChartStore* const store_;
 };
 
 // Outcome of a timed RBEGIN.
@@ -260,13 +260,9 @@ class ChartCollector {
   // Asks the CPU to load the per-dimension state of a round (one line per dimension) ahead of
   // the SETs, so their cache misses overlap instead of coming one per SET.
   void PrefetchState() const {
-    const char* p = reinterpret_cast<const char*>(dims_.data());
-    const size_t bytes = dims_.size() * sizeof(Dim);
-    for (size_t i = 0; i < bytes; i += 64) {
-      __builtin_prefetch(p + i, 1, 3);
-    }
-    if (bytes != 0) {
-      __builtin_prefetch(p + bytes - 1, 1, 3);  // the last line, when the array is not aligned
+    const Dim* d = dims_.data();
+    for (size_t i = 0, n = dims_.size(); i < n; ++i) {
+      __builtin_prefetch(d + i, 1, 3);
     }
   }
 
@@ -285,9 +281,8 @@ class ChartCollector {
     // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
     const uint64_t magnitude =
         collected >= 0 ? static_cast<uint64_t>(collected) : 0 - static_cast<uint64_t>(collected);
-    if (magnitude > std::numeric_limits<uint32_t>::max() && static_cast<int64_t>(magnitude) > 0) {
-      d.wide = true;
-    }
+    d.wide |=
+        magnitude > std::numeric_limits<uint32_t>::max() && static_cast<int64_t>(magnitude) > 0;
     return true;
   }
   // END. Emits the round's grid points (one per dimension per grid point) to sink.
@@ -344,25 +339,23 @@ class ChartCollector {
   // path is bound by how many lines a round touches). The round's calculated values live in a
   // per-thread scratch array (they do not outlive End()); the definition as given, for
   // definition(), is kept apart in defs_.
-  // 48 bytes, so that a round's dimensions take three quarters of the cache lines a line each
-  // would (the array is read and written by every round, and mostly comes from L3 or memory).
-  // The multiplier and divisor are read from defs_ (a colder array) only when not both 1.
-  struct Dim {
+  struct alignas(64) Dim {
     int64_t collected = 0;
     int64_t last_collected = 0;
     double last_calculated = 0;
     double last_stored = 0;
     uint64_t last_collected_us = 0;
+    double multiplier = 1;  // the definition's, as the arithmetic uses them
+    double divisor = 1;
     uint32_t collections = 0;  // saturates
     Algorithm algorithm = Algorithm::kAbsolute;
+    bool detect_resets = true;
     bool updated = false;
-    bool detect_resets : 1 = true;
     // |collected| has exceeded 2^32-1 at least once: counter wraps are 64-bit (Netdata keeps the
     // largest |collected| ever seen only for this test).
-    bool wide : 1 = false;
-    bool unit_scale : 1 = true;  // the definition's multiplier and divisor are both 1
+    bool wide = false;
   };
-  static_assert(sizeof(Dim) == 48);
+  static_assert(sizeof(Dim) == 64);
   static void Count(Dim& d) {
     if (d.collections != UINT32_MAX) {
       ++d.collections;
@@ -377,8 +370,7 @@ class ChartCollector {
   // R3 g: the row totals; returns true if a reset was detected (and not suppressed).
   bool RowTotals(int64_t* total, int64_t* last_total);
   // R3 h for one dimension (0 if not updated); sets *reset_seen on a detected reset.
-  static double CalculateOne(const Dim& d, const DimensionDefinition& def, int64_t total,
-                             int64_t last_total, bool* reset_seen);
+  static double CalculateOne(const Dim& d, int64_t total, int64_t last_total, bool* reset_seen);
   // R3 g-h into calculated[0..dims); returns true if a reset/overflow was detected (and not
   // suppressed).
   bool Calculate(double* calculated);
@@ -410,30 +402,25 @@ class ChartCollector {
                    uint64_t now_collect_us, bool store_this_entry, bool reset_seen,
                    double* calculated, PointSink& sink);
 
-  // What a v1 round (Begin, Set, End) reads and writes comes first: kRoundStateBytes (up to
-  // defs_'s data pointer), which the receiver keeps in the chart's hot lines.
   std::vector<Dim> dims_;
-  bool has_row_algorithms_ = false;  // a percentage-of-*-row dimension exists
+  std::vector<DimensionDefinition> defs_;  // normalised, parallel to dims_
+  bool has_row_algorithms_ = false;        // a percentage-of-*-row dimension exists
+  int update_every_s_;
   bool store_first_;
   StorageMode mode_;
-  bool sync_clock_ = false;
-  bool replication_in_progress_ = false;
-  bool replay_enabled_ = false;
-  int update_every_s_;
   int64_t entries_;
+
   // LC and LU are signed like Netdata's timeval seconds (LU can go below zero in one reset
   // corner with store_first); Netdata's unsigned µs arithmetic is reproduced where it matters.
   int64_t last_collected_us_ = 0;  // LC
   int64_t last_updated_us_ = 0;    // LU
   uint64_t usec_since_last_ = 0;   // D
   uint64_t counter_done_ = 0;
-  std::vector<DimensionDefinition> defs_;  // normalised, parallel to dims_
+  bool sync_clock_ = false;
+  bool replication_in_progress_ = false;
+  bool replay_enabled_ = false;
   int64_t replay_end_s_ = 0;
   int64_t v2_end_s_ = 0;
-
- public:
-  // The bytes at the start of the object that a v1 round reads and writes.
-  static constexpr size_t kRoundStateBytes = 88;
 };
 
 }  // namespace ndrelay::db

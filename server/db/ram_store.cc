@@ -20,11 +20,11 @@ int64_t CapacityOf(int64_t history_s, int update_every_s) {
 
 RamChart::RamChart(int64_t history_s, int update_every_s, std::atomic<size_t>* engine_bytes,
                    RowBlockPool* pool)
-    : update_every_s_(std::max(update_every_s, 1)),
-      capacity_(CapacityOf(history_s, update_every_s_)),
-      history_s_(history_s),
+    : history_s_(history_s),
       engine_bytes_(engine_bytes),
-      pool_(pool) {
+      pool_(pool),
+      update_every_s_(std::max(update_every_s, 1)),
+      capacity_(CapacityOf(history_s, update_every_s_)) {
   Account();
 }
 
@@ -301,7 +301,7 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
     next_row_hint_ = nullptr;
     next_row_hint_bytes_ = 0;
   }
-  if (all_last_s_ == 0) {  // (all_first_s_ is on a line the usual row does not touch)
+  if (all_first_s_ == 0) {
     all_first_s_ = t;
   }
   all_last_s_ = t;

@@ -59,7 +59,7 @@ inline constexpr int64_t kMaxRamPoints = int64_t{86400} * 365;
 // realistic 250 x 4 shape (docs/BENCHMARKS.md); 512 B measured the same as 1 KiB.
 inline constexpr size_t kRamBlockTargetBytes = 1024;
 
-class alignas(64) RamChart final : public ChartStore {
+class RamChart final : public ChartStore {
  public:
   // history_s / update_every_s rows (clamped to [kMinRamPoints, kMaxRamPoints]); update_every_s
   // below 1 is taken as 1. If engine_bytes is given, bytes_used() is kept added to it. Blocks
@@ -138,32 +138,27 @@ class alignas(64) RamChart final : public ChartStore {
   void Advance(int64_t t, bool keep_row_t);
   void Account();
 
-  // What StoreRow()'s usual row reads and writes comes first: with the base's fields and the
-  // object aligned to a cache line, it is the object's first two lines, which the receiver
-  // prefetches a chart ahead (Chart::PrefetchRoundState()).
-  //
-  // The write cursor: the row of last_s_, its slot and its offset in its block (cursor_row_ is
-  // nullptr when unknown, e.g. after a change of blocks). StoreRow() steps it to the next row
-  // without dividing; Store() writes the newest row through it.
-  StorageNumber* cursor_row_ = nullptr;
-  int64_t last_s_ = 0;      // newest row; 0 = empty
-  int64_t all_last_s_ = 0;  // newest row StoreRow() wrote whole (every column); 0 = none
-  int64_t cursor_slot_ = 0;
-  int64_t cursor_offset_ = 0;
-  int64_t rows_per_block_ = 0;
-  size_t width_ = 0;  // columns per row (0 until the layout is fixed at the first store)
-  int update_every_s_;
-  int64_t capacity_;
-  std::vector<Column> columns_;
-
-  int64_t all_first_s_ = 0;  // oldest row StoreRow() wrote whole (set with the first such row)
-  int64_t origin_ = 0;       // (first row's time / update_every_s_) % capacity_; see SlotOf()
-  std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
-  size_t blocks_taken_ = 0;             // non-null entries of blocks_
-  int64_t first_s_ = 0;                 // oldest row written since creation/reset
   const int64_t history_s_;
   std::atomic<size_t>* const engine_bytes_;
   RowBlockPool* const pool_;
+  int update_every_s_;
+  int64_t capacity_;
+  size_t width_ = 0;  // columns per row (0 until the layout is fixed at the first store)
+  int64_t rows_per_block_ = 0;
+  std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
+  size_t blocks_taken_ = 0;             // non-null entries of blocks_
+  // The write cursor: the slot of last_s_, its offset in its block and its row (nullptr when
+  // unknown, e.g. after a change of blocks). StoreRow() steps it to the next row without dividing;
+  // Store() writes the newest row through it.
+  int64_t origin_ = 0;  // (first row's time / update_every_s_) % capacity_; see SlotOf()
+  int64_t cursor_slot_ = 0;
+  int64_t cursor_offset_ = 0;
+  StorageNumber* cursor_row_ = nullptr;
+  std::vector<Column> columns_;
+  int64_t first_s_ = 0;      // oldest row written since creation/reset
+  int64_t last_s_ = 0;       // newest row; 0 = empty
+  int64_t all_first_s_ = 0;  // oldest/newest row StoreRow() wrote whole (every column)
+  int64_t all_last_s_ = 0;
   uint64_t dropped_ = 0;
   size_t accounted_ = 0;  // what is currently added to *engine_bytes_
 };
