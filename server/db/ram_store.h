@@ -147,10 +147,10 @@ class RamChart final : public ChartStore {
   int64_t rows_per_block_ = 0;
   std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
   size_t blocks_taken_ = 0;             // non-null entries of blocks_
+  int64_t origin_ = 0;  // (first row's time / update_every_s_) % capacity_; see SlotOf()
   // The write cursor: the slot of last_s_, its offset in its block and its row (nullptr when
   // unknown, e.g. after a change of blocks). StoreRow() steps it to the next row without dividing;
   // Store() writes the newest row through it.
-  int64_t origin_ = 0;  // (first row's time / update_every_s_) % capacity_; see SlotOf()
   int64_t cursor_slot_ = 0;
   int64_t cursor_offset_ = 0;
   StorageNumber* cursor_row_ = nullptr;
