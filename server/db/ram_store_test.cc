@@ -360,8 +360,10 @@ TEST(RamChartTest, RowsCountFromTheFirstRowNotTheEpoch) {
   // 3600 rows of 4 columns (16 bytes): 64 per block.
   RamChart chart(3600, 1, nullptr, &pool);
   AddDims(chart, 4);
-  const int64_t first = kT0 + 37;  // kT0 + 37 is not at a multiple of 64 rows from the epoch
-  ASSERT_NE(first % 64, 0);
+  // Counted from the epoch, this first row would be row 1537 of the ring, one row into a block:
+  // 64 rows from it would straddle two blocks.
+  const int64_t first = kT0 + 37;
+  ASSERT_NE(first % 3600 % 64, 0);
   for (int64_t k = 0; k < 64; ++k) {
     StoreFullRow(chart, first + k, static_cast<double>(k));
   }
