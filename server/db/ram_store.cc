@@ -93,8 +93,21 @@ StorageNumber* RamChart::TakeBlock(size_t bytes) {
   return static_cast<StorageNumber*>(memory);
 }
 
+StorageNumber*& RamChart::BlockEntry(std::vector<StorageNumber*>* blocks, size_t index,
+                                     size_t count) {
+  if (index >= blocks->size()) {
+    if (index >= blocks->capacity()) {
+      // Doubling, but never past the full table.
+      blocks->reserve(std::min(std::max(2 * blocks->capacity(), index + 1), count));
+    }
+    blocks->resize(index + 1, nullptr);
+  }
+  return (*blocks)[index];
+}
+
 StorageNumber* RamChart::MutableSlot(int64_t slot) {
-  StorageNumber*& block = blocks_[static_cast<size_t>(slot / rows_per_block_)];
+  StorageNumber*& block =
+      BlockEntry(&blocks_, static_cast<size_t>(slot / rows_per_block_), BlockCount());
   if (block == nullptr) {
     block = TakeBlock(block_bytes());
     if (block == nullptr) {
@@ -133,7 +146,7 @@ void RamChart::Reserve(size_t width) {
   const int64_t nblocks = (capacity_ + target_rows - 1) / target_rows;
   const int64_t rows_per_block = (capacity_ + nblocks - 1) / nblocks;
 
-  std::vector<StorageNumber*> blocks(static_cast<size_t>(nblocks), nullptr);
+  std::vector<StorageNumber*> blocks;  // grown as rows are copied in (see blocks_)
   size_t taken = 0;
   if (width_ != 0 && last_s_ != 0) {
     // Copy the retained rows; new columns start as gaps (taken blocks are zeroed).
@@ -144,7 +157,9 @@ void RamChart::Reserve(size_t width) {
         continue;
       }
       const int64_t slot = SlotOf(t);
-      StorageNumber*& to = blocks[static_cast<size_t>(slot / rows_per_block)];
+      StorageNumber*& to =
+          BlockEntry(&blocks, static_cast<size_t>(slot / rows_per_block),
+                     static_cast<size_t>((capacity_ + rows_per_block - 1) / rows_per_block));
       if (to == nullptr) {
         if ((to = TakeBlock(bytes)) == nullptr) {
           continue;  // out of memory: that row reads back as gaps

@@ -122,10 +122,18 @@ class RamChart final : public ChartStore {
   StorageNumber* MutableRow(int64_t t) { return MutableSlot(SlotOf(t)); }
   // The row of slot/time t if its block was taken, else nullptr (all gaps).
   StorageNumber* ExistingSlot(int64_t slot) const {
-    StorageNumber* block = blocks_[static_cast<size_t>(slot / rows_per_block_)];
+    const size_t index = static_cast<size_t>(slot / rows_per_block_);
+    StorageNumber* block = index < blocks_.size() ? blocks_[index] : nullptr;
     return block == nullptr ? nullptr
                             : block + static_cast<size_t>(slot % rows_per_block_) * width_;
   }
+  // Blocks in a full table: ceil(capacity_ / rows_per_block_).
+  size_t BlockCount() const {
+    return static_cast<size_t>((capacity_ + rows_per_block_ - 1) / rows_per_block_);
+  }
+  // blocks_[index], the table grown to hold it first (new entries nullptr).
+  static StorageNumber*& BlockEntry(std::vector<StorageNumber*>* blocks, size_t index,
+                                    size_t count);
   StorageNumber* ExistingRow(int64_t t) const { return ExistingSlot(SlotOf(t)); }
   // The oldest row time still retained (0 when empty).
   int64_t RetainedFrom() const;
@@ -145,9 +153,12 @@ class RamChart final : public ChartStore {
   int64_t capacity_;
   size_t width_ = 0;  // columns per row (0 until the layout is fixed at the first store)
   int64_t rows_per_block_ = 0;
-  std::vector<StorageNumber*> blocks_;  // ceil(capacity_ / rows_per_block_); nullptr = not taken
-  size_t blocks_taken_ = 0;             // non-null entries of blocks_
-  int64_t origin_ = 0;  // (first row's time / update_every_s_) % capacity_; see SlotOf()
+  // Block i holds slots [i * rows_per_block_, (i + 1) * rows_per_block_); nullptr = not taken.
+  // The table grows with the slots written (up to BlockCount() entries): slots count from the
+  // first row, so a young chart's table is as short as its data, not as long as its history.
+  std::vector<StorageNumber*> blocks_;
+  size_t blocks_taken_ = 0;  // non-null entries of blocks_
+  int64_t origin_ = 0;       // (first row's time / update_every_s_) % capacity_; see SlotOf()
   // The write cursor: the slot of last_s_, its offset in its block and its row (nullptr when
   // unknown, e.g. after a change of blocks). StoreRow() steps it to the next row without dividing;
   // Store() writes the newest row through it.

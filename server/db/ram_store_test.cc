@@ -297,16 +297,26 @@ TEST(RamChartTest, CapacityIsClampedAndFourBytesPerPoint) {
   chart.Store(0, kT0, 1, kPointNone);
   EXPECT_EQ(chart.width(), 1u);
   EXPECT_EQ(chart.rows_per_block(), 240);
-  // Memory follows the data: one block is taken so far.
-  const size_t index = 15 * sizeof(void*);
+  // Memory follows the data: one block is taken so far, and the block table has one entry.
   EXPECT_EQ(chart.blocks_taken(), 1u);
-  EXPECT_EQ(chart.bytes_used(), empty + index + size_t{240} * 4);
-  // A full ring is exactly 4 bytes per point.
-  for (int64_t k = 1; k < 3600; ++k) {
+  EXPECT_EQ(chart.bytes_used(), empty + sizeof(void*) + size_t{240} * 4);
+  // The table grows with the blocks (doubling, never past the 15 of a full ring).
+  for (int64_t k = 1; k < 2 * 240; ++k) {
+    chart.Store(0, kT0 + k, 1, kPointNone);
+  }
+  EXPECT_EQ(chart.blocks_taken(), 2u);
+  EXPECT_EQ(chart.bytes_used(), empty + 2 * sizeof(void*) + size_t{2 * 240} * 4);
+  // A full ring is exactly 4 bytes per point (and a table of 15).
+  for (int64_t k = 2 * 240; k < 3600; ++k) {
     chart.Store(0, kT0 + k, 1, kPointNone);
   }
   EXPECT_EQ(chart.blocks_taken(), 15u);
-  EXPECT_EQ(chart.bytes_used(), empty + index + size_t{3600} * 4);
+  EXPECT_EQ(chart.bytes_used(), empty + 15 * sizeof(void*) + size_t{3600} * 4);
+  // A lap later it is the same.
+  for (int64_t k = 3600; k < 3600 + 300; ++k) {
+    chart.Store(0, kT0 + k, 1, kPointNone);
+  }
+  EXPECT_EQ(chart.bytes_used(), empty + 15 * sizeof(void*) + size_t{3600} * 4);
   static_assert(sizeof(StorageNumber) == 4, "4 bytes per point");
 }
 
@@ -387,6 +397,29 @@ TEST(RamChartTest, RowsCountFromTheFirstRowNotTheEpoch) {
   EXPECT_EQ(got.back().time_s, first + 3699);
   EXPECT_DOUBLE_EQ(got.back().value, 3699.0);
   EXPECT_EQ(chart.blocks_taken(), static_cast<size_t>(3600 / 64 + 1));
+}
+
+TEST(RamChartTest, BlockTableGrowsWithTheSlotsWritten) {
+  RowBlockPool pool;
+  // 3600 rows of 4 columns: 57 blocks of 64 rows in a full table.
+  RamChart chart(3600, 1, nullptr, &pool);
+  AddDims(chart, 4);
+  const int64_t first = kT0 + 37;
+  StoreFullRow(chart, first, 1.0);
+  EXPECT_EQ(chart.blocks_taken(), 1u);
+  const size_t young = chart.bytes_used();
+  // A row 200 s on skips two blocks no row was written to: the table grows past them, they stay
+  // untaken, and the skipped rows read back as gaps.
+  StoreFullRow(chart, first + 200, 2.0);
+  EXPECT_EQ(chart.blocks_taken(), 2u);
+  EXPECT_EQ(chart.bytes_used(), young + 3 * sizeof(void*) + 64 * 16);  // a table of 4 entries
+  auto got = QueryAll(chart, 0, first, first + 200);
+  ASSERT_EQ(got.size(), 201u);
+  EXPECT_DOUBLE_EQ(got.front().value, 1.0);
+  EXPECT_DOUBLE_EQ(got.back().value, 2.0);
+  for (size_t i = 1; i < 200; ++i) {
+    EXPECT_TRUE(std::isnan(got[i].value)) << i;
+  }
 }
 
 // ---- several dimensions ------------------------------------------------------------------------
@@ -824,11 +857,10 @@ TEST(RamChartTest, UpdateEveryChangeResizesTheRing) {
   chart.StoreRow(t + 7, values, flags, 2);
   EXPECT_EQ(chart.dropped_points(), 0u);
   EXPECT_EQ(chart.width(), 2u);
-  // Before: 3600 rows of 8 bytes in 29 blocks of 125, one taken. Now: 514 rows in 5 blocks of
-  // 103, one taken.
+  // Before: 3600 rows of 8 bytes in blocks of 125, one taken (a table of one). Now: 514 rows in
+  // blocks of 103, one taken.
   EXPECT_EQ(chart.rows_per_block(), 103);
-  EXPECT_EQ(chart.bytes_used(),
-            full - (29 * sizeof(void*) + 125 * 8) + (5 * sizeof(void*) + 103 * 8));
+  EXPECT_EQ(chart.bytes_used(), full - (sizeof(void*) + 125 * 8) + (sizeof(void*) + 103 * 8));
   EXPECT_EQ(engine_bytes.load(), chart.bytes_used());
   for (size_t dim = 0; dim < 2; ++dim) {
     EXPECT_EQ(chart.first_time_s(dim), t);
@@ -935,12 +967,12 @@ TEST(RamEngineTest, SizesRingsFromHistoryAndAccountsBytes) {
   const size_t defined = ca.bytes_used();
   const double values[] = {1.0, 2.0, 3.0};
   const PointFlags flags[] = {kPointNone, kPointNone, kPointNone};
-  // Fixes the layout (3600 rows of 2 columns: 29 blocks of 125 rows) and takes the first block.
+  // Fixes the layout (3600 rows of 2 columns: blocks of 125 rows) and takes the first block.
   ca.StoreRow(kT0, values, flags, 2);
-  EXPECT_EQ(ca.bytes_used(), defined + 29 * sizeof(void*) + size_t{125} * 2 * 4);
+  EXPECT_EQ(ca.bytes_used(), defined + sizeof(void*) + size_t{125} * 2 * 4);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used());
-  AddDims(ca, 3);  // widens (3 columns of 12 bytes: 43 blocks of 84 rows), copying the row
-  EXPECT_GE(ca.bytes_used(), defined + 43 * sizeof(void*) + size_t{84} * 3 * 4);
+  AddDims(ca, 3);  // widens (3 columns of 12 bytes: blocks of 84 rows), copying the row
+  EXPECT_GE(ca.bytes_used(), defined + sizeof(void*) + size_t{84} * 3 * 4);
   EXPECT_EQ(engine.bytes_used(), ca.bytes_used());
 
   auto b = engine.CreateChart({"host", "system.ram"}, 2);
