@@ -39,13 +39,44 @@ int64_t Chart::last_time_s() const {
   return last;
 }
 
+void Chart::AddId() {
+  const Dimension& dim = dims.back();
+  ids.append(dim.id);
+  id_ends.push_back(static_cast<uint32_t>(ids.size()));
+  if (id_ends.size() > kLinearDimensionIds) {
+    if (dim_index.empty()) {
+      for (const Dimension& d : dims) {
+        dim_index.emplace(d.id, d.index);
+      }
+    } else {
+      dim_index.emplace(dim.id, dim.index);
+    }
+  }
+}
+
+int64_t Chart::IndexOfId(std::string_view id) const {
+  if (!dim_index.empty()) {
+    auto it = dim_index.find(id);
+    return it == dim_index.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+  size_t begin = 0;
+  for (size_t i = 0; i < id_ends.size(); ++i) {
+    const size_t end = id_ends[i];
+    if (end - begin == id.size() && std::string_view(ids.data() + begin, end - begin) == id) {
+      return static_cast<int64_t>(i);
+    }
+    begin = end;
+  }
+  return -1;
+}
+
 Dimension* Chart::FindDimensionSlow(std::string_view id) {
-  auto it = dim_index.find(id);
-  if (it == dim_index.end()) {
+  const int64_t index = IndexOfId(id);
+  if (index < 0) {
     return nullptr;
   }
-  set_cursor = it->second + 1;
-  return &dims[it->second];
+  set_cursor = static_cast<size_t>(index) + 1;
+  return &dims[static_cast<size_t>(index)];
 }
 
 HostRegistry::Attach HostRegistry::AttachReceiver(const std::string& guid, uint64_t session_id,

@@ -112,8 +112,11 @@ struct Chart {
   std::vector<std::pair<std::string, std::string>> pending_labels;  // CLABEL until COMMIT
   std::vector<std::pair<std::string, double>> variables;
   std::deque<Dimension> dims;  // stable addresses: dim_index and dim_slots point into it
-  // Keys are views of Dimension::id (stable in the deque).
+  // id -> index, only for charts of more than kLinearDimensionIds dimensions (smaller ones scan
+  // `ids`, which saves a hash table per chart; most charts have a handful of dimensions). Keys
+  // are views of Dimension::id (stable in the deque).
   absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, StringViewEq> dim_index;
+  static constexpr size_t kLinearDimensionIds = 16;
   std::vector<Dimension*> dim_slots;  // SLOT:<n> → dimension (NEW children)
 
   // Replication (parent side).
@@ -127,11 +130,10 @@ struct Chart {
 
   int64_t first_time_s() const;
   int64_t last_time_s() const;
-  // Appends a new dimension's id to `ids` (its index must be id_ends.size()).
-  void AddId(std::string_view id) {
-    ids.append(id);
-    id_ends.push_back(static_cast<uint32_t>(ids.size()));
-  }
+  // Appends the id of the newest dimension, dims.back() (its index must be id_ends.size()).
+  void AddId();
+  // The index of the dimension with this id, or -1 (no SET cursor involved).
+  int64_t IndexOfId(std::string_view id) const;
   // The index of dimension `id`, or -1. SET lines name dimensions in definition order: the
   // expected one is checked inline before any hashing.
   int64_t FindDimensionIndex(std::string_view id) {

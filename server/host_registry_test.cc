@@ -1,5 +1,7 @@
 #include "server/host_registry.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace ndrelay::server {
@@ -66,6 +68,43 @@ TEST(HostRegistryTest, FindByGuidOrHostname) {
   EXPECT_EQ(r.Find("web01"), h);
   EXPECT_EQ(r.Find("0000-guid"), h);
   EXPECT_EQ(r.Find("nope"), nullptr);
+}
+
+// Adds dimensions "<prefix><i>" to a bare chart the way the receiver does.
+void AddDimensions(Chart* chart, size_t count, const std::string& prefix) {
+  for (size_t i = 0; i < count; ++i) {
+    Dimension& d = chart->dims.emplace_back();
+    d.id = prefix + std::to_string(i);
+    d.index = static_cast<uint32_t>(chart->dims.size() - 1);
+    chart->AddId();
+  }
+}
+
+TEST(ChartTest, DimensionIdsAreFoundInSmallAndLargeCharts) {
+  for (size_t count : {size_t{1}, size_t{4}, Chart::kLinearDimensionIds,
+                       Chart::kLinearDimensionIds + 1, size_t{300}}) {
+    SCOPED_TRACE(count);
+    Chart chart;
+    // Ids that are prefixes of each other ("d1", "d10", "d100") must not match one another.
+    AddDimensions(&chart, count, "d");
+    EXPECT_EQ(chart.dim_index.empty(), count <= Chart::kLinearDimensionIds);
+    for (size_t i = 0; i < count; ++i) {
+      EXPECT_EQ(chart.IndexOfId("d" + std::to_string(i)), static_cast<int64_t>(i));
+    }
+    EXPECT_EQ(chart.IndexOfId("d"), -1);
+    EXPECT_EQ(chart.IndexOfId("d" + std::to_string(count)), -1);
+    EXPECT_EQ(chart.IndexOfId(""), -1);
+    // SET order: the cursor's guess first, then any order (the cursor follows the last found).
+    chart.set_cursor = 0;
+    for (size_t i = 0; i < count; ++i) {
+      EXPECT_EQ(chart.FindDimensionIndex("d" + std::to_string(i)), static_cast<int64_t>(i));
+    }
+    for (size_t i = count; i-- > 0;) {
+      EXPECT_EQ(chart.FindDimensionIndex("d" + std::to_string(i)), static_cast<int64_t>(i));
+      EXPECT_EQ(chart.set_cursor, i + 1);
+    }
+    EXPECT_EQ(chart.FindDimensionIndex("nope"), -1);
+  }
 }
 
 }  // namespace

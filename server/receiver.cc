@@ -276,8 +276,8 @@ class ReceiverSession : public bridge::LegacyEvents,
     def.divisor = e.divisor;
     def.detect_resets = (e.options & bridge::kDimNoReset) == 0;
     Dimension* dim = nullptr;
-    auto it = chart_->dim_index.find(e.id);
-    if (it == chart_->dim_index.end()) {
+    const int64_t existing = chart_->IndexOfId(e.id);
+    if (existing < 0) {
       auto index = chart_->collector->AddDimension(def);
       if (!index.ok()) {
         return Fatal("too many dimensions in one chart");
@@ -285,8 +285,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       dim = &chart_->dims.emplace_back();
       dim->id.assign(e.id);
       dim->index = static_cast<uint32_t>(*index);
-      chart_->dim_index.emplace(dim->id, dim->index);
-      chart_->AddId(dim->id);
+      chart_->AddId();
       if (chart_->store != nullptr) {
         auto column = chart_->store->AddDimension(dim->id);
         if (!column.ok() || *column != dim->index) {
@@ -296,7 +295,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       }
       chart_->compacted = false;
     } else {
-      dim = &chart_->dims[it->second];
+      dim = &chart_->dims[static_cast<size_t>(existing)];
       chart_->collector->UpdateDimension(dim->index, def);
     }
     if (e.name.empty() || e.name == e.id) {
