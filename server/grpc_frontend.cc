@@ -6,21 +6,64 @@
 #include <mutex>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/server_credentials.h"
 #include "server/admin_service.h"
+#include "server/log.h"
 
 namespace ndrelay::server {
 
+namespace {
+constexpr std::string_view kComponent = "GRPC";
+}  // namespace
+
 struct GrpcFrontend::Impl {
-  explicit Impl(const RelayInfo& info, HostRegistry* registry) : admin(info, registry) {}
+  Impl(const RelayInfo& info, std::shared_ptr<TlsServerContext> tls_context, HostRegistry* registry)
+      : admin(info, registry), tls_context(std::move(tls_context)) {}
+
+  // Builds the server if it is not built yet. mu held.
+  absl::Status EnsureServer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
   AdminService admin;
-  std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> plain;
-  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> tls;
+  const std::shared_ptr<TlsServerContext> tls_context;
   std::atomic<bool> accepting{true};
+  std::atomic<bool> started{false};
+  absl::Mutex mu;
+  absl::Status build_error ABSL_GUARDED_BY(mu);  // a failed build is not retried
+  std::unique_ptr<grpc::Server> server ABSL_GUARDED_BY(mu);
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> plain ABSL_GUARDED_BY(mu);
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> tls ABSL_GUARDED_BY(mu);
 };
+
+absl::Status GrpcFrontend::Impl::EnsureServer() {
+  if (server != nullptr || !build_error.ok()) {
+    return build_error;
+  }
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&admin);
+  using Type = grpc::ServerBuilder::experimental_type::ExternalConnectionType;
+  plain = builder.experimental().AddExternalConnectionAcceptor(Type::FROM_FD,
+                                                               grpc::InsecureServerCredentials());
+  if (tls_context) {
+    grpc::SslServerCredentialsOptions opts;
+    opts.pem_key_cert_pairs.push_back({tls_context->key_pem(), tls_context->cert_pem()});
+    tls = builder.experimental().AddExternalConnectionAcceptor(Type::FROM_FD,
+                                                               grpc::SslServerCredentials(opts));
+  }
+  server = builder.BuildAndStart();
+  if (!server) {
+    plain.reset();
+    tls.reset();
+    build_error = absl::InternalError("gRPC server did not start");
+    return build_error;
+  }
+  started.store(true);
+  NDR_LOG_INFO(kComponent, "gRPC server started (first gRPC connection)");
+  return absl::OkStatus();
+}
 
 GrpcFrontend::GrpcFrontend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -28,29 +71,23 @@ GrpcFrontend::~GrpcFrontend() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<GrpcFrontend>> GrpcFrontend::Start(
     const RelayInfo& info, std::shared_ptr<TlsServerContext> tls, HostRegistry* registry) {
-  auto impl = std::make_unique<Impl>(info, registry);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.RegisterService(&impl->admin);
-  using Type = grpc::ServerBuilder::experimental_type::ExternalConnectionType;
-  impl->plain = builder.experimental().AddExternalConnectionAcceptor(
-      Type::FROM_FD, grpc::InsecureServerCredentials());
-  if (tls) {
-    grpc::SslServerCredentialsOptions opts;
-    opts.pem_key_cert_pairs.push_back({tls->key_pem(), tls->cert_pem()});
-    impl->tls = builder.experimental().AddExternalConnectionAcceptor(
-        Type::FROM_FD, grpc::SslServerCredentials(opts));
-  }
-  impl->server = builder.BuildAndStart();
-  if (!impl->server) {
-    return absl::InternalError("gRPC server did not start");
-  }
-  return std::unique_ptr<GrpcFrontend>(new GrpcFrontend(std::move(impl)));
+  return std::unique_ptr<GrpcFrontend>(
+      new GrpcFrontend(std::make_unique<Impl>(info, std::move(tls), registry)));
 }
 
 void GrpcFrontend::HandOff(int fd, int listener_fd, bool tls) {
+  if (!impl_->accepting.load()) {
+    ::close(fd);
+    return;
+  }
+  absl::MutexLock lock(&impl_->mu);
+  if (absl::Status s = impl_->EnsureServer(); !s.ok()) {
+    NDR_LOG_ERROR(kComponent, "gRPC connection closed: %s", s.message());
+    ::close(fd);
+    return;
+  }
   auto* acceptor = tls ? impl_->tls.get() : impl_->plain.get();
-  if (!impl_->accepting.load() || acceptor == nullptr) {
+  if (acceptor == nullptr) {
     ::close(fd);
     return;
   }
@@ -60,13 +97,19 @@ void GrpcFrontend::HandOff(int fd, int listener_fd, bool tls) {
   acceptor->HandleNewConnection(&p);
 }
 
+bool GrpcFrontend::server_started() const { return impl_->started.load(); }
+
 void GrpcFrontend::StopAccepting() { impl_->accepting.store(false); }
 
 void GrpcFrontend::Shutdown() {
-  if (!impl_ || !impl_->server) {
+  if (!impl_) {
     return;
   }
   StopAccepting();
+  absl::MutexLock lock(&impl_->mu);
+  if (!impl_->server) {
+    return;
+  }
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   impl_->server->Wait();
   impl_->server.reset();

@@ -6,13 +6,18 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ndrelay/v1/admin.grpc.pb.h"
@@ -91,6 +96,61 @@ TEST_F(FoundationTest, GetInfoOverH2cAndTlsOnTheSamePort) {
   auto tls = CallGetInfo(relay->address(), grpc::SslCredentials(ssl));
   ASSERT_TRUE(tls.ok()) << tls.status() << relay->Log();
   EXPECT_EQ(tls->machine_guid(), plain->machine_guid());
+}
+
+// The names of a process's threads (/proc/PID/task/*/comm).
+std::vector<std::string> ThreadNames(pid_t pid) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+bool AnyGrpcThread(const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    if (absl::StartsWith(n, "grpc") || n == "timer_manager" || n == "event_engine") {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_F(FoundationTest, GrpcRuntimeStartsWithTheFirstGrpcConnection) {
+  auto relay = StartRelay("");
+  ASSERT_TRUE(relay->ok());
+  // Streaming and HTTP traffic do not start it: no gRPC thread (its timer threads wake every
+  // second) until a gRPC client connects.
+  int fd = ConnectLoopback(relay->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, "GET /api/v1/info HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ReadAll(fd, std::chrono::milliseconds(500));
+  ::close(fd);
+  auto before = ThreadNames(relay->pid());
+  ASSERT_FALSE(before.empty());
+  EXPECT_FALSE(AnyGrpcThread(before)) << absl::StrJoin(before, " ");
+  EXPECT_FALSE(absl::StrContains(relay->Log(), "gRPC server started")) << relay->Log();
+  // The first call starts it, and it answers.
+  auto info = CallGetInfo(relay->address(), grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(info.ok()) << info.status() << relay->Log();
+  EXPECT_TRUE(absl::StrContains(relay->Log(), "gRPC server started (first gRPC connection)"))
+      << relay->Log();
+  auto after = ThreadNames(relay->pid());
+  EXPECT_TRUE(AnyGrpcThread(after)) << absl::StrJoin(after, " ");
+  // A TLS client after it is served by the same server.
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = cert_.cert_pem;
+  auto tls = CallGetInfo(relay->address(), grpc::SslCredentials(ssl));
+  ASSERT_TRUE(tls.ok()) << tls.status() << relay->Log();
+  EXPECT_EQ(tls->machine_guid(), info->machine_guid());
+  // And the daemon still stops cleanly.
+  EXPECT_EQ(relay->Stop(), 0) << relay->Log();
 }
 
 TEST_F(FoundationTest, ReflectionClientListsDescribesAndCalls) {
