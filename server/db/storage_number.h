@@ -106,10 +106,20 @@ inline StorageNumber PackStorageNumber(double value, PointFlags flags) {
       return r + 0x00FFFFFFu;  // saturated
     }
   } else {
-    while (m < kStorageNumberMaxExponent && n < kStorageNumberScaleUpLimit) {
-      n *= 10;
-      ++m;
+    // Netdata's loop, `while (m < 7 && n < kStorageNumberScaleUpLimit) { n *= 10; ++m; }`,
+    // without its data-dependent exit (a mispredicted branch for most values): the products
+    // n*10, n*10*10, ... are computed in the same order (so with the same rounding at every
+    // step), and as they only grow, the loop would stop after as many steps as there are
+    // products below the limit among n and the first six.
+    double scaled[kStorageNumberMaxExponent + 1];
+    scaled[0] = n;
+    for (int k = 1; k <= kStorageNumberMaxExponent; ++k) {
+      scaled[k] = scaled[k - 1] * 10;
     }
+    for (int k = 0; k < kStorageNumberMaxExponent; ++k) {
+      m += scaled[k] < kStorageNumberScaleUpLimit ? 1 : 0;
+    }
+    n = scaled[m];
     if (n > kStorageNumberMantissaMaxValue) {
       n /= 10;
       --m;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -133,6 +134,91 @@ TEST(StorageNumberTest, MantissaStaysInItsBits) {
     EXPECT_NE(n & kStorageNumberNotAnomalous, 0u);
     EXPECT_NEAR(UnpackStorageNumber(n), v, v * 3.0e-6);
   }
+}
+
+// Netdata's packing written as its loops (the reference PackStorageNumber() must equal).
+StorageNumber PackWithLoops(double value) {
+  if (!std::isfinite(value)) {
+    return kStorageNumberEmpty;
+  }
+  StorageNumber r = kStorageNumberNotAnomalous;
+  const int cls = std::fpclassify(value);
+  if (cls == FP_ZERO || cls == FP_SUBNORMAL) {
+    return r;
+  }
+  double n = value;
+  if (n < 0) {
+    r += kStorageNumberNegative;
+    n = -n;
+  }
+  double base = 10;
+  if (n / 1e7 > kStorageNumberMantissaMaxValue) {
+    base = 100;
+    r |= kStorageNumberBase100;
+  }
+  int m = 0;
+  while (m < kStorageNumberMaxExponent && n > kStorageNumberMantissaMaxValue) {
+    n /= base;
+    ++m;
+  }
+  if (m > 0) {
+    r += kStorageNumberMultiply + (static_cast<StorageNumber>(m) << kStorageNumberExponentShift);
+    if (n > kStorageNumberMantissaMaxValue) {
+      return r + 0x00FFFFFFu;
+    }
+  } else {
+    while (m < kStorageNumberMaxExponent && n < kStorageNumberScaleUpLimit) {
+      n *= 10;
+      ++m;
+    }
+    if (n > kStorageNumberMantissaMaxValue) {
+      n /= 10;
+      --m;
+    }
+    r += static_cast<StorageNumber>(m) << kStorageNumberExponentShift;
+  }
+  r += static_cast<StorageNumber>(std::lrint(n));
+  return r;
+}
+
+TEST(StorageNumberTest, EqualsNetdatasLoopsEverywhere) {
+  std::vector<double> values;
+  // Around every threshold the loops compare against, scaled by each power of ten they can
+  // reach, with the neighbouring doubles on both sides.
+  for (double edge : {kStorageNumberScaleUpLimit, kStorageNumberMantissaMaxValue,
+                      kStorageNumberMantissaMaxValue * 1e7, 1677721.5, 0.5, 1.0}) {
+    for (int e = -9; e <= 9; ++e) {
+      const double v = edge * std::pow(10.0, e);
+      double lo = v, hi = v;
+      for (int k = 0; k < 4; ++k) {
+        values.push_back(lo);
+        values.push_back(hi);
+        lo = std::nextafter(lo, 0.0);
+        hi = std::nextafter(hi, kInf);
+      }
+    }
+  }
+  // Integers of every size (collected counters and gauges), and random magnitudes.
+  for (int64_t v = -2000; v <= 2000; ++v) {
+    values.push_back(static_cast<double>(v));
+  }
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> exponent(-12, 20);
+  std::uniform_real_distribution<double> unit(1, 10);
+  for (int i = 0; i < 2000000; ++i) {
+    const double v = unit(rng) * std::pow(10.0, std::floor(exponent(rng)));
+    values.push_back((i & 1) != 0 ? -v : v);
+    values.push_back(std::round(v));
+  }
+  size_t mismatches = 0;
+  for (double v : values) {
+    const StorageNumber want = PackWithLoops(v);
+    const StorageNumber got = PackStorageNumber(v, kPointNone);
+    if (got != want && ++mismatches <= 10) {
+      ADD_FAILURE() << "value " << v << ": got 0x" << std::hex << got << ", want 0x" << want;
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << "of " << values.size();
 }
 
 }  // namespace
