@@ -76,11 +76,13 @@ absl::StatusOr<std::unique_ptr<GrpcFrontend>> GrpcFrontend::Start(
 }
 
 void GrpcFrontend::HandOff(int fd, int listener_fd, bool tls) {
+  absl::MutexLock lock(&impl_->mu);
+  // Checked under the lock: Shutdown() takes it after StopAccepting(), so no server is built (or
+  // handed a socket) once shutdown has begun.
   if (!impl_->accepting.load()) {
     ::close(fd);
     return;
   }
-  absl::MutexLock lock(&impl_->mu);
   if (absl::Status s = impl_->EnsureServer(); !s.ok()) {
     NDR_LOG_ERROR(kComponent, "gRPC connection closed: %s", s.message());
     ::close(fd);
