@@ -191,6 +191,9 @@ bool ParseSet2Value(std::string_view word, Set2Event* e) {
 //                                  values in base auto-detect: "010" is octal)
 //   BEGIN <q><id><q> <int>\n       (decimal: leading zeros are fine)
 //   END\n, END2\n
+// and of NEW's v2 lines without slots:
+//   BEGIN2 <q><id><q> <int> <int> <int>\n   (decimal; within kFastWindowBytes of the line start)
+//   SET2 <q><id><q> <word> <word> <word>\n  (see Set2Words)
 // where <q> is '"' or '\'', <id> is 1..kFastMaxIdBytes bytes without <q>, '\\' or '\n', and <int>
 // is an optional '-' and 1..kMaxFastDecimalDigits digits; the command's state must also be right
 // (a chart in scope for SET/END/END2). Any other line (other separators, a "\r", an empty or
@@ -200,8 +203,9 @@ bool ParseSet2Value(std::string_view word, Set2Event* e) {
 // line limits never apply to them.
 
 constexpr size_t kFastMaxIdBytes = 95;  // up to six 16-byte scans (real chart ids reach 59)
-// Words of a fast SET2 line: the keyword, the id and three more.
+// Words of a fast SET2 line: the keyword, the id and three more; the same for BEGIN2.
 constexpr size_t kSet2Words = 5;
+constexpr size_t kBegin2Words = 5;
 
 // How far from a line start the fast path may read: "BEGIN " and the quote; the id scan; " = "
 // (SET; an 8-byte load that ends before the digit window does) after the closing quote; a sign;
@@ -238,6 +242,7 @@ constexpr Head kBeginHead = MakeHead("BEGIN ");
 constexpr Head kEndHead = MakeHead("END\n");
 constexpr Head kEnd2Head = MakeHead("END2\n");
 constexpr Head kSet2Head = MakeHead("SET2 ");
+constexpr Head kBegin2Head = MakeHead("BEGIN2 ");
 constexpr Head kEqualsHead = MakeHead(" = ");
 
 inline uint64_t Load64(const char* p) {
@@ -382,6 +387,31 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseIntLineEnd(const char* p, b
   }
   *value = -static_cast<int64_t>(magnitude);
   return p + count;
+}
+
+// "<int><term>" at p, the int as ParseInt64 reads decimal words ("[-]digits", at most
+// kMaxFastDecimalDigits of them; leading zeros are decimal): sets *value and returns the
+// terminator; nullptr for another shape. Reads nothing at or after limit.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseDecimalWordEnd(const char* p,
+                                                                    const char* limit, char term,
+                                                                    int64_t* value) {
+  if (p >= limit) {
+    return nullptr;
+  }
+  const bool negative = *p == '-';
+  const char* const digits = p + (negative ? 1 : 0);
+  if (digits >= limit - 1) {
+    return nullptr;
+  }
+  // The terminator is read at digits[count], so the digits end before limit - 1.
+  const char* const end = std::min(digits + kMaxFastDecimalDigits + 1, limit - 1);
+  uint64_t magnitude;
+  const size_t count = ScanDecimal(digits, end, &magnitude);
+  if (count == 0 || digits[count] != term) {
+    return nullptr;
+  }
+  *value = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+  return digits + count;
 }
 
 // "line <n>: <reason>: <line>". Built once, when the stream closes. (Debian's abseil has its own
@@ -535,6 +565,25 @@ bool LegacyDecoder::DrainFast() {
       e.id = id;
       e.microseconds = value;
       v = events_->OnBegin(e);
+      chart_in_scope_ = true;
+      skip_scope_ = v == Verdict::kSkip;
+    } else if (HeadIs(head, kBegin2Head)) {
+      // NEW's BEGIN2 '<id>' <update every> <end time> <wall clock>, all three decimal: as
+      // DoBegin2() reads it. Slots, a '#' wall clock, other number forms and separators take the
+      // general path.
+      const char* const limit = line + kFastWindowBytes;
+      Begin2Event e;
+      const char* p;
+      if (max_words_ < kBegin2Words || (p = ParseQuotedId(line + 7, &e.id)) == nullptr ||
+          *p != ' ' || (p = ParseDecimalWordEnd(p + 1, limit, ' ', &e.update_every)) == nullptr ||
+          (p = ParseDecimalWordEnd(p + 1, limit, ' ', &e.end_time_s)) == nullptr ||
+          (p = ParseDecimalWordEnd(p + 1, limit, '\n', &e.wall_clock_s)) == nullptr) {
+        break;
+      }
+      keyword = K::kBegin2;
+      line = p + 1;
+      CountFastLine(keyword, kBegin2Words);
+      v = events_->OnBegin2(e);
       chart_in_scope_ = true;
       skip_scope_ = v == Verdict::kSkip;
     } else if (HeadIs(head, kSet2Head)) {

@@ -869,6 +869,10 @@ TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
   const std::string set95 = "SET '" + id95 + "' = 1";
   const std::string set96 = "SET \"" + id96 + "\" = 1";
   const std::string begin95 = "BEGIN \"" + id95 + "\" 5";
+  // BEGIN2 lines whose '\n' is the last byte of the 128-byte fast window (offset 127: taken) and
+  // the first byte after it (offset 128: the general path's).
+  const std::string begin2_long = "BEGIN2 '" + id95 + "' 1 2 " + std::string(18, '7');
+  const std::string begin2_too_long = "BEGIN2 '" + id95 + "' 1 22 " + std::string(18, '7');
   const FastCase cases[] = {
       // Taken.
       {"SET \"x\" = 5", true},
@@ -944,8 +948,26 @@ TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
       {"SET2 'x' 1\t1 1 A", false},   //
       {"SET2 x 1 1 A", false},        // an unquoted id
       {"SET2  'x' 1 1 A", false},
-      {"SET \"unterminated = 5", false},  // the id runs to the end of the line
-      {set96, false},                     // id longer than the fast path scans
+      {"BEGIN2 'c2' 1 1795519500 1795519501", true},  // NEW's BEGIN2, decimal, no slot
+      {"BEGIN2 \"c2\" 10 0 -3", true},
+      {"BEGIN2 'c2' 007 1 1", true},  // decimal: leading zeros are fine
+      {"BEGIN2 'c2' 999999999999999999 -999999999999999999 0", true},  // 18 digits
+      {begin2_long, true},           // the last number ends just inside the fast window
+      {begin2_too_long, false},      // one more digit: it would end past the window
+      {"BEGIN2 'c2' 1 2 #", false},  // '#' wall clock
+      {"BEGIN2 'c2' 1 2 #3", false},
+      {"BEGIN2 c2 1 2 3", false},      // an unquoted id
+      {"BEGIN2 'c2' 0x1 2 3", false},  // hex
+      {"BEGIN2 'c2' +1 2 3", false},
+      {"BEGIN2 'c2' 1 2 3 4", false},  // more words
+      {"BEGIN2 'c2' 1  2 3", false},   // other separators
+      {"BEGIN2 'c2' 1 2 3\r", false},
+      {"BEGIN2 'c2' 1 2 3 ", false},
+      {"BEGIN2 'c2' 1=2 3 4", false},
+      {"BEGIN2  'c2' 1 2 3", false},
+      {"BEGIN2 'c2' 1 2 1234567890123456789", false},  // 19 digits
+      {"SET \"unterminated = 5", false},               // the id runs to the end of the line
+      {set96, false},                                  // id longer than the fast path scans
       {"BEGIN \"c2\"", false},
       {"BEGIN \"c2\" 1 2", false},
       {"BEGIN \"c2\"  1", false},
@@ -994,7 +1016,13 @@ TEST(LegacyDecoderFastPathTest, ErrorsComeFromTheGeneralPath) {
       "SET2 'x' zz 1 A",  // values that do not parse
       "SET2 'x' 1 zz A",
       "SET2 '' 1 1 A",
-      "END\nSET2 'x' 1 1 A",  // SET2 without a chart in scope
+      "END\nSET2 'x' 1 1 A",       // SET2 without a chart in scope
+      "BEGIN2 '' 1 2 3",           // BEGIN2 errors
+      "BEGIN2 SLOT:3 'c2' 1 2 3",  // a slot without the SLOTS capability: 'c2' is no number
+      "BEGIN2 'c' 1 2",            // too few words
+      "BEGIN2 'c' x 2 3",
+      "BEGIN2 'c' 1 2 -",
+      "BEGIN2 'c' 1 2 99999999999999999999",
   };
   for (std::string_view line : lines) {
     const std::string text = FastContext(line);
@@ -1119,9 +1147,14 @@ TEST(LegacyDecoderFastPathTest, RandomNearMissesMatchTheGeneralPath) {
                                 digits(rng() % 8 == 0 ? rng() % 21 : 1 + rng() % 9);
       const std::string sep = rng() % 8 == 0 ? pick({"", " ", "  ", "=", " =", "\t= "}) : " = ";
       const std::string tail = rng() % 10 == 0 ? pick({" ", "\r", " x", "x", "\r\r", "="}) : "";
-      switch (rng() % 10) {
+      switch (rng() % 11) {
         case 0:
           text += "BEGIN " + q + id() + q + (rng() % 6 == 0 ? "" : " " + value) + tail + "\n";
+          break;
+        case 10:
+          text += "BEGIN2 " + q + id() + q + pick({" ", "  ", "="}) + value + " " +
+                  pick({"1795519500", "-1", "0", "007", "0x10", "", "+5"}) +
+                  pick({" ", "  ", "\t"}) + pick({"1795519501", "#", "5", "", "x"}) + tail + "\n";
           break;
         case 1:
           text += pick({"END", "END2", "END\r", "END ", "END 1 2", "FLUSH"}) + "\n";
