@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
