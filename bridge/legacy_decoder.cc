@@ -191,9 +191,9 @@ bool ParseSet2Value(std::string_view word, Set2Event* e) {
 //                                  values in base auto-detect: "010" is octal)
 //   BEGIN <q><id><q> <int>\n       (decimal: leading zeros are fine)
 //   END\n, END2\n
-// and of NEW's v2 lines without slots:
-//   BEGIN2 <q><id><q> <int> <int> <int>\n   (decimal; within kFastWindowBytes of the line start)
-//   SET2 <q><id><q> <word> <word> <word>\n  (see Set2Words)
+// and of NEW's v2 lines, with or without a slot word (SLOT:<word>, when SLOTS is negotiated):
+//   BEGIN2 [SLOT:<w> ]<q><id><q> <word> <word> <word>\n  (integers in any §5.4 form, '#' wall
+//   clock) SET2 [SLOT:<w> ]<q><id><q> <word> <word> <word>\n    (see Set2Words)
 // where <q> is '"' or '\'', <id> is 1..kFastMaxIdBytes bytes without <q>, '\\' or '\n', and <int>
 // is an optional '-' and 1..kMaxFastDecimalDigits digits; the command's state must also be right
 // (a chart in scope for SET/END/END2). Any other line (other separators, a "\r", an empty or
@@ -243,6 +243,7 @@ constexpr Head kEndHead = MakeHead("END\n");
 constexpr Head kEnd2Head = MakeHead("END2\n");
 constexpr Head kSet2Head = MakeHead("SET2 ");
 constexpr Head kBegin2Head = MakeHead("BEGIN2 ");
+constexpr Head kSlotHead = MakeHead("SLOT:");
 constexpr Head kEqualsHead = MakeHead(" = ");
 
 inline uint64_t Load64(const char* p) {
@@ -358,6 +359,31 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* Set2Words(const char* p, const c
   return e;
 }
 
+// Where a quoted id may start at the latest so that ParseQuotedId (which reads up to
+// kFastMaxIdBytes + 1 bytes past it) stays inside the fast window.
+constexpr size_t kFastMaxIdOffset = kFastWindowBytes - (kFastMaxIdBytes + 1) - 1;
+
+// The optional slot word of a fast v2 line: with slots negotiated, "SLOT:<word> " at p is read as
+// TakeSlot() reads it (an unparsable slot is 0) and *took is set. Returns where the id starts (p
+// when there is no slot word), or nullptr for a slot word the fast path leaves to the tokenizer
+// (other separators, or so long that the id would start past kFastMaxIdOffset).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* FastSlotWord(const char* line, const char* p,
+                                                             bool slots, Slot* slot, bool* took) {
+  *took = false;
+  if (!slots || !HeadIs(Load64(p), kSlotHead)) {
+    return p;
+  }
+  const char* const end = PlainWordEnd(p, line + kFastMaxIdOffset);
+  if (end == nullptr || *end != ' ') {
+    return nullptr;
+  }
+  uint64_t v;
+  const size_t n = kSlotPrefix.size();
+  *slot = ParseUint64(std::string_view(p + n, static_cast<size_t>(end - p) - n), &v) ? v : 0;
+  *took = true;
+  return end + 1;
+}
+
 // "<int>\n" at p: sets *value and returns the '\n'; nullptr for another shape. `auto_base`: a
 // number with a leading zero is octal there: refuse it.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseIntLineEnd(const char* p, bool auto_base,
@@ -387,31 +413,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseIntLineEnd(const char* p, b
   }
   *value = -static_cast<int64_t>(magnitude);
   return p + count;
-}
-
-// "<int><term>" at p, the int as ParseInt64 reads decimal words ("[-]digits", at most
-// kMaxFastDecimalDigits of them; leading zeros are decimal): sets *value and returns the
-// terminator; nullptr for another shape. Reads nothing at or after limit.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ParseDecimalWordEnd(const char* p,
-                                                                    const char* limit, char term,
-                                                                    int64_t* value) {
-  if (p >= limit) {
-    return nullptr;
-  }
-  const bool negative = *p == '-';
-  const char* const digits = p + (negative ? 1 : 0);
-  if (digits >= limit - 1) {
-    return nullptr;
-  }
-  // The terminator is read at digits[count], so the digits end before limit - 1.
-  const char* const end = std::min(digits + kMaxFastDecimalDigits + 1, limit - 1);
-  uint64_t magnitude;
-  const size_t count = ScanDecimal(digits, end, &magnitude);
-  if (count == 0 || digits[count] != term) {
-    return nullptr;
-  }
-  *value = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
-  return digits + count;
 }
 
 // "line <n>: <reason>: <line>". Built once, when the stream closes. (Debian's abseil has its own
@@ -568,21 +569,29 @@ bool LegacyDecoder::DrainFast() {
       chart_in_scope_ = true;
       skip_scope_ = v == Verdict::kSkip;
     } else if (HeadIs(head, kBegin2Head)) {
-      // NEW's BEGIN2 '<id>' <update every> <end time> <wall clock>, all three decimal: as
-      // DoBegin2() reads it. Slots, a '#' wall clock, other number forms and separators take the
-      // general path.
-      const char* const limit = line + kFastWindowBytes;
+      // NEW's BEGIN2 [SLOT:<n>] '<id>' <update every> <end time> <wall clock | #...>, read as
+      // DoBegin2() reads it (the numbers by the same ParseInt64: hex, base64 or decimal). Other
+      // shapes, and numbers that do not parse (errors), take the general path.
       Begin2Event e;
-      const char* p;
-      if (max_words_ < kBegin2Words || (p = ParseQuotedId(line + 7, &e.id)) == nullptr ||
-          *p != ' ' || (p = ParseDecimalWordEnd(p + 1, limit, ' ', &e.update_every)) == nullptr ||
-          (p = ParseDecimalWordEnd(p + 1, limit, ' ', &e.end_time_s)) == nullptr ||
-          (p = ParseDecimalWordEnd(p + 1, limit, '\n', &e.wall_clock_s)) == nullptr) {
+      bool took_slot;
+      std::string_view w1, w2, w3;
+      const char* p = FastSlotWord(line, line + 7, slots_, &e.slot, &took_slot);
+      const size_t words = kBegin2Words + (took_slot ? 1 : 0);
+      if (p == nullptr || max_words_ < words || (p = ParseQuotedId(p, &e.id)) == nullptr ||
+          *p != ' ' || (!took_slot && slots_ && e.id.starts_with(kSlotPrefix)) ||
+          (p = Set2Words(p + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr || w3.empty() ||
+          !ParseInt64(w1, &e.update_every) || !ParseInt64(w2, &e.end_time_s)) {
+        break;
+      }
+      if (w3[0] == '#') {
+        e.wall_clock_s = e.end_time_s;  // any '#' word: "same as end time" (spec §7.9)
+        e.wall_clock_is_end_time = true;
+      } else if (!ParseInt64(w3, &e.wall_clock_s)) {
         break;
       }
       keyword = K::kBegin2;
       line = p + 1;
-      CountFastLine(keyword, kBegin2Words);
+      CountFastLine(keyword, words);
       v = events_->OnBegin2(e);
       chart_in_scope_ = true;
       skip_scope_ = v == Verdict::kSkip;
@@ -590,24 +599,25 @@ bool LegacyDecoder::DrainFast() {
       // NEW's SET2 '<id>' <collected> <value|#> <flags>: parsed as DoSet2() does; slots, quotes,
       // extra words, a value that does not parse and a line without a chart in scope take the
       // general path (which reports the errors).
-      std::string_view id, w1, w2, w3;
-      const char* after_id;
+      Set2Event e;
+      bool took_slot;
+      std::string_view w1, w2, w3;
+      const char* after_id = FastSlotWord(line, line + 5, slots_, &e.slot, &took_slot);
+      const size_t words = kSet2Words + (took_slot ? 1 : 0);
       const char* newline;
-      if (!chart_in_scope_ || max_words_ < kSet2Words ||
-          (after_id = ParseQuotedId(line + 5, &id)) == nullptr || *after_id != ' ' ||
-          (slots_ && id.starts_with(kSlotPrefix)) ||
+      if (!chart_in_scope_ || after_id == nullptr || max_words_ < words ||
+          (after_id = ParseQuotedId(after_id, &e.id)) == nullptr || *after_id != ' ' ||
+          (!took_slot && slots_ && e.id.starts_with(kSlotPrefix)) ||
           (newline = Set2Words(after_id + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr) {
         break;
       }
-      Set2Event e;
-      e.id = id;
       if (!ParseCollectedWord(w1, &e.collected) || !ParseSet2Value(w2, &e)) {
         break;
       }
       e.flags = ParseSampleFlags(w3);
       keyword = K::kSet2;
       line = newline + 1;
-      CountFastLine(keyword, kSet2Words);
+      CountFastLine(keyword, words);
       if (skip_scope_) {
         ++stats_.skipped;
         continue;

@@ -948,26 +948,27 @@ TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
       {"SET2 'x' 1\t1 1 A", false},   //
       {"SET2 x 1 1 A", false},        // an unquoted id
       {"SET2  'x' 1 1 A", false},
-      {"BEGIN2 'c2' 1 1795519500 1795519501", true},  // NEW's BEGIN2, decimal, no slot
+      {"BEGIN2 'system.cpu' 0x1 0x66851E00 #", true},   // NEW without IEEE754 (spec §7.9)
+      {"BEGIN2 'system.cpu' #B #BmhR4A #", true},       // with IEEE754
+      {"BEGIN2 'c2' 0x1 0x66851E00 0x66851E01", true},  // a wall clock of its own
+      {"BEGIN2 'c2' 1 1795519500 1795519501", true},    // decimal
       {"BEGIN2 \"c2\" 10 0 -3", true},
       {"BEGIN2 'c2' 007 1 1", true},  // decimal: leading zeros are fine
-      {"BEGIN2 'c2' 999999999999999999 -999999999999999999 0", true},  // 18 digits
-      {begin2_long, true},           // the last number ends just inside the fast window
-      {begin2_too_long, false},      // one more digit: it would end past the window
-      {"BEGIN2 'c2' 1 2 #", false},  // '#' wall clock
-      {"BEGIN2 'c2' 1 2 #3", false},
-      {"BEGIN2 c2 1 2 3", false},      // an unquoted id
-      {"BEGIN2 'c2' 0x1 2 3", false},  // hex
-      {"BEGIN2 'c2' +1 2 3", false},
-      {"BEGIN2 'c2' 1 2 3 4", false},  // more words
-      {"BEGIN2 'c2' 1  2 3", false},   // other separators
+      {"BEGIN2 'c2' +1 -0x2 #3", true},
+      {"BEGIN2 'c2' 1 2 1234567890123456789", true},  // the full parser: 19 digits
+      {"BEGIN2 'c2' 1 2 #anything", true},            // any '#' word is "same as end time"
+      {"BEGIN2 'SLOT:3' 1 2 3", true},                // no SLOTS negotiated: an id like any
+      {begin2_long, true},                            // the line's '\n' is the window's last byte
+      {begin2_too_long, false},                       // one byte further: past the window
+      {"BEGIN2 c2 1 2 3", false},                     // an unquoted id
+      {"BEGIN2 'c2' 1 2 3 4", false},                 // more words
+      {"BEGIN2 'c2' 1  2 3", false},                  // other separators
       {"BEGIN2 'c2' 1 2 3\r", false},
       {"BEGIN2 'c2' 1 2 3 ", false},
       {"BEGIN2 'c2' 1=2 3 4", false},
       {"BEGIN2  'c2' 1 2 3", false},
-      {"BEGIN2 'c2' 1 2 1234567890123456789", false},  // 19 digits
-      {"SET \"unterminated = 5", false},               // the id runs to the end of the line
-      {set96, false},                                  // id longer than the fast path scans
+      {"SET \"unterminated = 5", false},  // the id runs to the end of the line
+      {set96, false},                     // id longer than the fast path scans
       {"BEGIN \"c2\"", false},
       {"BEGIN \"c2\" 1 2", false},
       {"BEGIN \"c2\"  1", false},
@@ -986,6 +987,40 @@ TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
     EXPECT_EQ(fast.Text(), general.Text()) << testing::PrintToString(std::string(c.line));
     EXPECT_FALSE(fast.closed) << testing::PrintToString(std::string(c.line));
     EXPECT_EQ(general.fast_lines, 0u);
+    EXPECT_EQ(fast.fast_lines, base.fast_lines - (c.fast ? 0 : 1))
+        << testing::PrintToString(std::string(c.line));
+  }
+}
+
+// With SLOTS negotiated, as a NEW child sends v2 data to ndrelay: the slot word is read as the
+// general path reads it, and a quoted first word "SLOT:..." is a slot there, so it is left to it.
+TEST(LegacyDecoderFastPathTest, V2LinesWithSlotsMatchTheGeneralPath) {
+  LegacyDecoderOptions o;
+  o.caps = kSlots;
+  const FastCase cases[] = {
+      {"BEGIN2 SLOT:#D 'system.cpu' #B #BmhR4A #", true},  // spec §7.9, IEEE754 + SLOTS
+      {"SET2 SLOT:#B 'user' #BJn @EAQzMzMzMzN A", true},
+      {"BEGIN2 SLOT:0x3 'c2' 0x1 0x66851E00 #", true},
+      {"SET2 SLOT:3 'x' 0x1267 4.2 A", true},
+      {"SET2 SLOT:zz 'x' 1 1 ''", true},         // an unparsable slot is slot 0
+      {"BEGIN2 SLOT:#D 'SLOT:#E' 1 2 #", true},  // the id after a slot word is an id
+      {"BEGIN2 'c2' 0x1 0x66851E00 #", true},    // no slot word
+      {"SET2 'x' 0x1267 4.2 A", true},
+      {"BEGIN2 'SLOT:#D' 1 2 3 4", false},  // a quoted slot: the general path's
+      {"SET2 'SLOT:#B' 'x' 1 1 A", false},
+      {"BEGIN2 SLOT:#D  'c2' 1 2 #", false},  // other separators
+      {"SET2 SLOT:#B\t'x' 1 1 A", false},
+      {"SET2 SLOT:3 x 1 1 A", false},                            // an unquoted id
+      {"SET2 SLOT:1234567890123456789012345 'x' 1 1 A", false},  // the id would start too far in
+  };
+  const Outcome base = DecodeAll(FastContext("SET2 'k' 1 1 A"), true, {}, o);
+  ASSERT_GE(base.fast_lines, 3u);
+  for (const FastCase& c : cases) {
+    const std::string text = FastContext(c.line);
+    const Outcome fast = DecodeAll(text, true, {}, o);
+    const Outcome general = DecodeAll(text, false, {}, o);
+    EXPECT_EQ(fast.Text(), general.Text()) << testing::PrintToString(std::string(c.line));
+    EXPECT_FALSE(fast.closed) << testing::PrintToString(std::string(c.line)) << fast.Text();
     EXPECT_EQ(fast.fast_lines, base.fast_lines - (c.fast ? 0 : 1))
         << testing::PrintToString(std::string(c.line));
   }
@@ -1022,6 +1057,8 @@ TEST(LegacyDecoderFastPathTest, ErrorsComeFromTheGeneralPath) {
       "BEGIN2 'c' 1 2",            // too few words
       "BEGIN2 'c' x 2 3",
       "BEGIN2 'c' 1 2 -",
+      "BEGIN2 'c' 1 2 ''",
+      "BEGIN2 'c' 0xZ 2 3",
       "BEGIN2 'c' 1 2 99999999999999999999",
   };
   for (std::string_view line : lines) {
