@@ -107,7 +107,8 @@ inline StorageNumber PackStorageNumber(double value, PointFlags flags) {
     }
   } else {
     // Netdata's loop, `while (m < 7 && n < kStorageNumberScaleUpLimit) { n *= 10; ++m; }`,
-    // without its data-dependent exit (a mispredicted branch for most values): the products
+    // without its data-dependent exit (mispredicted when consecutive values differ in
+    // magnitude): the products
     // n*10, n*10*10, ... are computed in the same order (so with the same rounding at every
     // step), and as they only grow, the loop would stop after as many steps as there are
     // products below the limit among n and the first six.
