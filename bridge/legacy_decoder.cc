@@ -191,9 +191,9 @@ bool ParseSet2Value(std::string_view word, Set2Event* e) {
 //                                  values in base auto-detect: "010" is octal)
 //   BEGIN <q><id><q> <int>\n       (decimal: leading zeros are fine)
 //   END\n, END2\n
-// and of NEW's v2 lines, with or without a slot word (SLOT:<word>, when SLOTS is negotiated):
-//   BEGIN2 [SLOT:<w> ]<q><id><q> <word> <word> <word>\n  (integers in any §5.4 form, '#' wall
-//   clock) SET2 [SLOT:<w> ]<q><id><q> <word> <word> <word>\n    (see Set2Words)
+// and of NEW's v2 lines, with or without a slot word (SLOT:<w>, when SLOTS is negotiated):
+//   BEGIN2 [SLOT:<w> ]<q><id><q> <w1> <w2> <w3>\n  (integers in any §5.4 form; '#...' wall clock)
+//   SET2 [SLOT:<w> ]<q><id><q> <w1> <w2> <w3>\n    (see ThreeWords)
 // where <q> is '"' or '\'', <id> is 1..kFastMaxIdBytes bytes without <q>, '\\' or '\n', and <int>
 // is an optional '-' and 1..kMaxFastDecimalDigits digits; the command's state must also be right
 // (a chart in scope for SET/END/END2). Any other line (other separators, a "\r", an empty or
@@ -327,14 +327,14 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* PlainWordEnd(const char* p, cons
   return q == p || q >= limit ? nullptr : q;
 }
 
-// The three words after a SET2 id, "<w1> <w2> <w3>\n" at p, each a non-empty unquoted word except
-// that w3 may be '' (the empty word); returns the '\n', or nullptr for any other shape (more
-// words, quotes, other separators), which the tokenizer then handles. Reads nothing at or after
-// limit.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* Set2Words(const char* p, const char* limit,
-                                                          std::string_view* w1,
-                                                          std::string_view* w2,
-                                                          std::string_view* w3) {
+// The three words after a SET2 or BEGIN2 id, "<w1> <w2> <w3>\n" at p, each a non-empty unquoted
+// word except that w3 may be '' (the empty word); returns the '\n', or nullptr for any other shape
+// (more words, quotes, other separators), which the tokenizer then handles. Reads nothing at or
+// after limit.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* ThreeWords(const char* p, const char* limit,
+                                                           std::string_view* w1,
+                                                           std::string_view* w2,
+                                                           std::string_view* w3) {
   const char* e = PlainWordEnd(p, limit);
   if (e == nullptr || *e != ' ') {
     return nullptr;
@@ -579,8 +579,8 @@ bool LegacyDecoder::DrainFast() {
       const size_t words = kBegin2Words + (took_slot ? 1 : 0);
       if (p == nullptr || max_words_ < words || (p = ParseQuotedId(p, &e.id)) == nullptr ||
           *p != ' ' || (!took_slot && slots_ && e.id.starts_with(kSlotPrefix)) ||
-          (p = Set2Words(p + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr || w3.empty() ||
-          !ParseInt64(w1, &e.update_every) || !ParseInt64(w2, &e.end_time_s)) {
+          (p = ThreeWords(p + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr ||
+          w3.empty() || !ParseInt64(w1, &e.update_every) || !ParseInt64(w2, &e.end_time_s)) {
         break;
       }
       if (w3[0] == '#') {
@@ -608,7 +608,7 @@ bool LegacyDecoder::DrainFast() {
       if (!chart_in_scope_ || after_id == nullptr || max_words_ < words ||
           (after_id = ParseQuotedId(after_id, &e.id)) == nullptr || *after_id != ' ' ||
           (!took_slot && slots_ && e.id.starts_with(kSlotPrefix)) ||
-          (newline = Set2Words(after_id + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr) {
+          (newline = ThreeWords(after_id + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr) {
         break;
       }
       if (!ParseCollectedWord(w1, &e.collected) || !ParseSet2Value(w2, &e)) {
