@@ -216,6 +216,11 @@ constexpr size_t kFastMaxReadBytes =
 // last lines of each read take the general path.
 constexpr size_t kFastWindowBytes = 128;
 static_assert(kFastMaxReadBytes <= kFastWindowBytes);
+// A SET line matched against a chart's SetLines: the prefix comparison, then a sign, the longest
+// number and the byte after it.
+static_assert(SetLines::kMaxReadBytes <= kFastWindowBytes);
+static_assert(SetLines::kMaxPrefixBytes + 1 + kMaxFastDecimalDigits + 1 <= kFastWindowBytes);
+static_assert(SetLines::kMaxIdBytes == kFastMaxIdBytes);
 
 // Up to 8 bytes of `s` packed as they lie in memory, to compare line heads with one load.
 constexpr uint64_t Pack(std::string_view s) {
@@ -522,7 +527,38 @@ bool LegacyDecoder::DrainFast() {
   const char* const last = begin + rest.size() - kFastWindowBytes;  // last line start allowed
   const uint64_t lines_before = stats_.lines;
   const char* line = begin;
+  bool open = true;
   while (line <= last) {
+    if (set_lines_ != nullptr) {
+      // The chart's next SET line, as its child writes it every round: one comparison, and the
+      // value joins the run handed over in one call (FlushSetRun). The prefix holds the quoted id
+      // and " = ", and its id has no quote, '\\' or '\n' (SetLines), so exactly these lines
+      // take the SET branch below with this id: the results are that branch's.
+      const char* value_at;
+      const char* newline;
+      int64_t value;
+      if (set_lines_next_ < set_lines_->size() &&
+          (value_at = set_lines_->MatchPrefix(set_lines_next_, line)) != nullptr &&
+          (newline = ParseIntLineEnd(value_at, /*auto_base=*/true, &value)) != nullptr) {
+        if (run_count_ == 0) {
+          run_first_ = set_lines_next_;
+        }
+        run_values_[run_count_++] = value;
+        ++set_lines_next_;
+        run_last_line_ = std::string_view(line, static_cast<size_t>(newline - line));
+        line = newline + 1;
+        if (run_count_ == kMaxSetRun && !FlushSetRun()) {
+          open = false;
+          break;
+        }
+        continue;
+      }
+    }
+    // Every other line ends the run: its values go first.
+    if (run_count_ != 0 && !FlushSetRun()) {
+      open = false;
+      break;
+    }
     const uint64_t head = Load64(line);
     const char* const this_line = line;
     LegacyKeyword keyword;
@@ -549,6 +585,7 @@ bool LegacyDecoder::DrainFast() {
       e.id = id;
       e.value.kind = CollectedValue::Kind::kInt;
       e.value.i = value;
+      FollowSetLines(id);
       v = events_->OnSet(e);
     } else if (HeadIs(head, kBeginHead)) {
       std::string_view id;
@@ -568,6 +605,7 @@ bool LegacyDecoder::DrainFast() {
       v = events_->OnBegin(e);
       chart_in_scope_ = true;
       skip_scope_ = v == Verdict::kSkip;
+      OfferSetLines(v);
     } else if (HeadIs(head, kBegin2Head)) {
       // NEW's BEGIN2 [SLOT:<n>] '<id>' <update every> <end time> <wall clock | #...>, read as
       // DoBegin2() reads it (the numbers by the same ParseInt64: hex, base64 or decimal). Other
@@ -591,6 +629,7 @@ bool LegacyDecoder::DrainFast() {
       }
       keyword = K::kBegin2;
       line = p + 1;
+      set_lines_ = nullptr;
       CountFastLine(keyword, words);
       v = events_->OnBegin2(e);
       chart_in_scope_ = true;
@@ -617,6 +656,7 @@ bool LegacyDecoder::DrainFast() {
       e.flags = ParseSampleFlags(w3);
       keyword = K::kSet2;
       line = newline + 1;
+      set_lines_ = nullptr;
       CountFastLine(keyword, words);
       if (skip_scope_) {
         ++stats_.skipped;
@@ -631,6 +671,7 @@ bool LegacyDecoder::DrainFast() {
       }
       line += keyword == K::kEnd2 ? 5 : 4;
       CountFastLine(keyword, 1);
+      set_lines_ = nullptr;
       if (SkipClose()) {
         continue;
       }
@@ -644,15 +685,56 @@ bool LegacyDecoder::DrainFast() {
       line_ = std::string_view(this_line, static_cast<size_t>(line - 1 - this_line));
       keyword_ = keyword;
       if (!Apply(v)) {
-        splitter_.Skip(static_cast<size_t>(line - begin));
-        stats_.fast_lines += stats_.lines - lines_before;
-        return false;
+        open = false;
+        break;
       }
     }
   }
+  // A run at the end of the window goes before the general path's lines.
+  if (open && run_count_ != 0) {
+    open = FlushSetRun();
+  }
   splitter_.Skip(static_cast<size_t>(line - begin));
   stats_.fast_lines += stats_.lines - lines_before;
-  return true;
+  return open;
+}
+
+// Hands the pending run of SET lines over (see DrainFast), counted as the fast path counts SET
+// lines. False when the decoder closed.
+bool LegacyDecoder::FlushSetRun() {
+  const size_t n = run_count_;
+  run_count_ = 0;
+  line_number_ += n;
+  stats_.lines += n;
+  stats_.words += 3 * n;
+  stats_.commands[static_cast<size_t>(K::kSet)] += n;
+  SetRunEvent e;
+  e.lines = set_lines_;
+  e.first = run_first_;
+  e.values = run_values_.data();
+  e.count = n;
+  const Verdict v = events_->OnSetRun(e);
+  if (v == Verdict::kOk) [[likely]] {
+    return true;
+  }
+  line_ = run_last_line_;
+  keyword_ = K::kSet;
+  return Apply(v);
+}
+
+// A SET line the chart's SetLines did not take (another shape, or out of order): when it names
+// the dimension expected next, the following lines are expected to follow it.
+void LegacyDecoder::FollowSetLines(std::string_view id) {
+  if (set_lines_ != nullptr && set_lines_next_ < set_lines_->size() &&
+      set_lines_->id(set_lines_next_) == id) {
+    ++set_lines_next_;
+  }
+}
+
+// After a BEGIN: the chart's SET lines, when its handler offers them (and its scope is kept).
+void LegacyDecoder::OfferSetLines(Verdict v) {
+  set_lines_ = v == Verdict::kOk ? events_->ChartSetLines() : nullptr;
+  set_lines_next_ = 0;
 }
 
 // A command line the fast path took: counted as ProcessLine() and Drain() count one.
@@ -770,6 +852,9 @@ bool LegacyDecoder::ProcessLine(std::string_view line) {
   }
   keyword_ = LookupKeyword(words_[0]);
   ++stats_.commands[static_cast<size_t>(keyword_)];
+  if (keyword_ != K::kSet) {
+    set_lines_ = nullptr;  // (a BEGIN offers its chart's)
+  }
   const Args a{words_.data() + 1, n - 1};
   switch (keyword_) {
     case K::kSet:
@@ -1104,7 +1189,9 @@ bool LegacyDecoder::DoBegin(Args a) {
   if (!OptInt(a[1], &e.microseconds)) {
     return false;
   }
-  return ApplyOpen(events_->OnBegin(e));
+  const Verdict v = events_->OnBegin(e);
+  OfferSetLines(v);
+  return ApplyOpen(v);
 }
 
 bool LegacyDecoder::DoSet(Args a) {
@@ -1122,6 +1209,7 @@ bool LegacyDecoder::DoSet(Args a) {
   if (!Collected(a[1], &e.value)) {
     return false;
   }
+  FollowSetLines(e.id);
   return Apply(events_->OnSet(e));
 }
 

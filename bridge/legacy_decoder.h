@@ -119,6 +119,9 @@ class LegacyDecoder {
 
   bool Drain();
   bool DrainFast();
+  bool FlushSetRun();
+  void OfferSetLines(Verdict v);
+  void FollowSetLines(std::string_view id);
   void CountFastLine(LegacyKeyword keyword, size_t words);
   bool ProcessLine(std::string_view line);
   bool ProcessPayloadPiece(std::string_view piece);
@@ -179,6 +182,18 @@ class LegacyDecoder {
   bool chart_in_scope_ = false;
   bool skip_scope_ = false;
   bool closed_ = false;
+
+  // The chart in scope's SET lines (LegacyEvents::ChartSetLines()), from its BEGIN up to the
+  // first line that is not a SET; nullptr otherwise.
+  const SetLines* set_lines_ = nullptr;
+  size_t set_lines_next_ = 0;  // the dimension whose line is expected next
+  // Lines that matched set_lines_ and were not handed over yet: dimensions run_first_ ..
+  // run_first_ + run_count_ - 1 (they are not counted in line_number_ and stats_ yet).
+  static constexpr size_t kMaxSetRun = 64;
+  size_t run_first_ = 0;
+  size_t run_count_ = 0;
+  std::string_view run_last_line_;  // (for errors)
+  std::array<int64_t, kMaxSetRun> run_values_;
 
   // Open FUNCTION_RESULT / JSON payload.
   Payload payload_ = Payload::kNone;

@@ -1,5 +1,6 @@
 #include "bridge/legacy_decoder.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -813,12 +814,85 @@ std::string StatsText(const LegacyDecoderStats& s) {
   return t;
 }
 
-// Decodes `text` fed in pieces ending at `cuts` (ascending offsets; none: one Feed()).
+// Chart id -> the SET lines offered for it (LegacyEvents::ChartSetLines()).
+using SetLinesMap = std::map<std::string, SetLines, std::less<>>;
+
+// RecordingEvents that offers each chart in `set_lines` its SetLines, and counts the runs (which
+// LegacyEvents::OnSetRun() records as the OnSet() calls they stand for).
+class SetLinesEvents : public RecordingEvents {
+ public:
+  const SetLinesMap* set_lines = nullptr;
+  uint64_t runs = 0;
+  uint64_t run_values = 0;
+
+  Verdict OnBegin(const BeginEvent& e) override {
+    chart_.assign(e.id);
+    return RecordingEvents::OnBegin(e);
+  }
+  const SetLines* ChartSetLines() override {
+    if (set_lines == nullptr) {
+      return nullptr;
+    }
+    auto it = set_lines->find(chart_);
+    return it == set_lines->end() ? nullptr : &it->second;
+  }
+  Verdict OnSetRun(const SetRunEvent& e) override {
+    EXPECT_GT(e.count, 0u);
+    EXPECT_LE(e.first + e.count, e.lines->size());
+    ++runs;
+    run_values += e.count;
+    return LegacyEvents::OnSetRun(e);
+  }
+
+ private:
+  std::string chart_;
+};
+
+// The SET lines of every chart in `text` as the general path decodes it: each chart's SET ids in
+// the order they first appear.
+SetLinesMap LearnSetLines(std::string_view text) {
+  class Learner : public NullLegacyEvents {
+   public:
+    std::map<std::string, std::vector<std::string>, std::less<>> ids;
+    Verdict OnBegin(const BeginEvent& e) override {
+      chart_ = &ids[std::string(e.id)];
+      return Verdict::kOk;
+    }
+    Verdict OnSet(const SetEvent& e) override {
+      if (chart_ != nullptr && std::find(chart_->begin(), chart_->end(), e.id) == chart_->end()) {
+        chart_->emplace_back(e.id);
+      }
+      return Verdict::kOk;
+    }
+
+   private:
+    std::vector<std::string>* chart_ = nullptr;
+  };
+  Learner learner;
+  LegacyDecoderOptions o;
+  o.fast_path = false;
+  o.unknown_keyword_is_fatal = false;
+  LegacyDecoder d(&learner, o);
+  d.Feed(text);
+  SetLinesMap map;
+  for (const auto& [chart, ids] : learner.ids) {
+    SetLines& lines = map[chart];
+    for (const std::string& id : ids) {
+      lines.Add(id);
+    }
+  }
+  return map;
+}
+
+// Decodes `text` fed in pieces ending at `cuts` (ascending offsets; none: one Feed()); with
+// `set_lines`, offers them at each BEGIN (*runs counts the runs taken).
 Outcome DecodeAll(std::string_view text, bool fast_path, const std::vector<size_t>& cuts = {},
                   LegacyDecoderOptions options = {},
-                  const std::map<std::string, Verdict>& verdicts = {}) {
-  RecordingEvents ev;
+                  const std::map<std::string, Verdict>& verdicts = {},
+                  const SetLinesMap* set_lines = nullptr, uint64_t* runs = nullptr) {
+  SetLinesEvents ev;
   ev.verdicts = verdicts;
+  ev.set_lines = set_lines;
   options.fast_path = fast_path;
   LegacyDecoder d(&ev, options);
   size_t at = 0;
@@ -838,6 +912,9 @@ Outcome DecodeAll(std::string_view text, bool fast_path, const std::vector<size_
   o.chart_in_scope = d.chart_in_scope();
   o.line_number = d.line_number();
   o.buffered = d.buffered_bytes();
+  if (runs != nullptr) {
+    *runs = ev.runs;
+  }
   return o;
 }
 
@@ -989,6 +1066,16 @@ TEST(LegacyDecoderFastPathTest, ShapesAndFallbackBoundaries) {
     EXPECT_EQ(general.fast_lines, 0u);
     EXPECT_EQ(fast.fast_lines, base.fast_lines - (c.fast ? 0 : 1))
         << testing::PrintToString(std::string(c.line));
+    // The chart's SET lines offered (the case's id among them): the same again.
+    const SetLinesMap set_lines = LearnSetLines(text);
+    uint64_t runs = 0;
+    const Outcome with_lines = DecodeAll(text, true, {}, {}, {}, &set_lines, &runs);
+    EXPECT_EQ(with_lines.Text(), general.Text()) << testing::PrintToString(std::string(c.line));
+    EXPECT_EQ(with_lines.fast_lines, fast.fast_lines)
+        << testing::PrintToString(std::string(c.line));
+    if (!c.line.starts_with("SET2") && !c.line.starts_with("BEGIN2")) {  // (v2 lines end them)
+      EXPECT_GE(runs, 1u) << testing::PrintToString(std::string(c.line));
+    }
   }
 }
 
@@ -1090,11 +1177,18 @@ TEST(LegacyDecoderFastPathTest, VerdictsMatchTheGeneralPath) {
       {{"END ", Verdict::kFatal}},
       {{"END2 ", Verdict::kFatal}},
   };
+  const SetLinesMap set_lines = LearnSetLines(text);
   for (const auto& verdicts : verdict_sets) {
     const Outcome fast = DecodeAll(text, true, {}, {}, verdicts);
     const Outcome general = DecodeAll(text, false, {}, {}, verdicts);
     EXPECT_EQ(fast.Text(), general.Text()) << testing::PrintToString(verdicts);
     EXPECT_GT(fast.fast_lines, 0u);
+    // A run's verdict stands for its lines (SetRunVerdicts): only the others compare.
+    if (std::none_of(verdicts.begin(), verdicts.end(),
+                     [](const auto& v) { return v.first.starts_with("SET "); })) {
+      EXPECT_EQ(DecodeAll(text, true, {}, {}, verdicts, &set_lines).Text(), general.Text())
+          << testing::PrintToString(verdicts);
+    }
   }
   const Outcome fatal = DecodeAll(text, true, {}, {}, {{"SET dim2", Verdict::kFatal}});
   EXPECT_EQ(fatal.status, "ABORTED: line 4: rejected by the session: SET \"dim2\" = 2");
@@ -1115,12 +1209,16 @@ TEST(LegacyDecoderFastPathTest, EverySplitPointMatchesTheGeneralPath) {
   const Outcome ref = DecodeAll(text, false);
   ASSERT_FALSE(ref.closed) << ref.status;
   ASSERT_GT(DecodeAll(text, true).fast_lines, 10u);
+  const SetLinesMap set_lines = LearnSetLines(text);
   for (size_t k = 0; k <= text.size(); ++k) {
     ASSERT_EQ(DecodeAll(text, true, {k}).Text(), ref.Text()) << "split at " << k;
+    ASSERT_EQ(DecodeAll(text, true, {k}, {}, {}, &set_lines).Text(), ref.Text()) << "at " << k;
   }
   for (size_t a = 0; a <= text.size(); a += 7) {
     for (size_t b = a; b <= text.size(); b += 29) {
       ASSERT_EQ(DecodeAll(text, true, {a, b}).Text(), ref.Text()) << a << " " << b;
+      ASSERT_EQ(DecodeAll(text, true, {a, b}, {}, {}, &set_lines).Text(), ref.Text())
+          << a << " " << b;
     }
   }
   std::vector<size_t> every;
@@ -1128,6 +1226,90 @@ TEST(LegacyDecoderFastPathTest, EverySplitPointMatchesTheGeneralPath) {
     every.push_back(k);
   }
   EXPECT_EQ(DecodeAll(text, true, every).Text(), ref.Text());
+}
+
+// ---- a chart's SET lines offered at BEGIN (LegacyEvents::ChartSetLines()) ----
+
+std::string Round(std::string_view chart, const std::vector<std::string>& ids, int value) {
+  std::string text = "BEGIN \"" + std::string(chart) + "\" 1000000\n";
+  for (const std::string& id : ids) {
+    text += "SET \"" + id + "\" = " + std::to_string(value++) + "\n";
+  }
+  return text + "END\n";
+}
+
+// Lines that follow the offered SET lines are handed over in runs, one per chart round (more past
+// 64 dimensions); every deviation (another order, a repeated, unknown or unmatchable dimension,
+// another shape, an unoffered chart) decodes as the general path decodes it.
+TEST(LegacyDecoderSetLinesTest, RunsPerRoundAndEveryDeviation) {
+  std::vector<std::string> small = {"user", "system", "nice", "iowait"};
+  std::vector<std::string> wide;
+  for (int i = 0; i < 150; ++i) {
+    wide.push_back("dim_" + std::to_string(i));
+  }
+  const std::string id96(96, 'w');
+  std::vector<std::string> odd = {"a\"b", "a\\b", id96, "ok"};
+  SetLinesMap set_lines;
+  for (const auto& [chart, ids] : {std::pair{"small", &small}, {"wide", &wide}, {"odd", &odd}}) {
+    for (const std::string& id : *ids) {
+      set_lines[chart].Add(id);
+    }
+  }
+  std::string text;
+  for (int round = 0; round < 3; ++round) {
+    text +=
+        Round("small", small, round * 10) + Round("wide", wide, round) + Round("other", {"x"}, 1);
+  }
+  const size_t regular_runs = 3 * (1 + 3);  // small: 1; wide: 64 + 64 + 22
+  text +=
+      "BEGIN \"small\" 1000000\nSET \"system\" = 1\nSET \"user\" = 2\nSET \"nice\" = 3\n"
+      "SET \"nice\" = 4\nSET 'iowait' = 5\nSET \"steal\" = 6\nSET \"iowait\" = 0x10\n"
+      "SET \"iowait\" = 7\nEND\n"
+      "BEGIN \"small\" 1000000\nSET \"user\" = 1\nSET \"system\" =\nSET \"nice\" = 3\n"
+      "SET \"iowait\" = 4\nEND\n"
+      "BEGIN \"odd\" 1000000\nSET 'a\"b' = 1\nSET \"a\\b\" = 2\nSET \"" +
+      id96 +
+      "\" = 3\n"
+      "SET \"ok\" = 4\nEND\n"
+      "BEGIN \"small\" 1000000\nSET \"user\" = 1\nEND\nFLUSH\n"
+      "BEGIN \"small\" 1000000\nSET \"user\" = 1\nVARIABLE v = 1\nSET \"system\" = 2\nEND\n";
+  text += Round("small", small, 5);
+  text += "BEGIN \"small\" 1000000\nSET \"user\" = 1\nEND\n";  // the general path's: at the end
+  LegacyDecoderOptions o;
+  o.unknown_keyword_is_fatal = false;
+  const Outcome general = DecodeAll(text, false, {}, o);
+  uint64_t runs = 0;
+  const Outcome with_lines = DecodeAll(text, true, {}, o, {}, &set_lines, &runs);
+  EXPECT_EQ(with_lines.Text(), general.Text());
+  EXPECT_EQ(with_lines.fast_lines, DecodeAll(text, true, {}, o).fast_lines);
+  // The regular rounds, the last full one, and what the deviations left to runs.
+  EXPECT_GE(runs, regular_runs + 1 + 4);
+  EXPECT_LE(runs, regular_runs + 1 + 10);
+  EXPECT_FALSE(general.closed) << general.status;
+  for (size_t cut = 0; cut <= text.size(); cut += 13) {
+    ASSERT_EQ(DecodeAll(text, true, {cut}, o, {}, &set_lines).Text(), general.Text()) << cut;
+  }
+}
+
+// A run's verdict stands for its lines: kFatal closes the stream at the run's last line (the
+// handler saw the lines up to the one it refused), kSkip counts one skipped line.
+TEST(LegacyDecoderSetLinesTest, RunVerdicts) {
+  const std::string text = Round("c", {"a", "b", "c"}, 1) + FastContext("SET \"pad\" = 1");
+  SetLinesMap set_lines;
+  for (const char* id : {"a", "b", "c"}) {
+    set_lines["c"].Add(id);
+  }
+  uint64_t runs = 0;
+  const Outcome fatal =
+      DecodeAll(text, true, {}, {}, {{"SET b", Verdict::kFatal}}, &set_lines, &runs);
+  EXPECT_EQ(runs, 1u);
+  EXPECT_TRUE(fatal.closed);
+  EXPECT_EQ(fatal.status, "ABORTED: line 4: rejected by the session: SET \"c\" = 3");
+  EXPECT_EQ(fatal.line_number, 4u);
+  EXPECT_THAT(fatal.log, ElementsAre("BEGIN c|1000000", "SET a|i:1", "SET b|i:2"));
+  const Outcome skip = DecodeAll(text, true, {}, {}, {{"SET b", Verdict::kSkip}}, &set_lines);
+  EXPECT_FALSE(skip.closed);
+  EXPECT_EQ(skip.Text(), DecodeAll(text, false, {}, {}, {{"SET b", Verdict::kSkip}}).Text());
 }
 
 TEST(LegacyDecoderFastPathTest, SmallLimitsUseTheGeneralPath) {
@@ -1221,6 +1403,9 @@ TEST(LegacyDecoderFastPathTest, RandomNearMissesMatchTheGeneralPath) {
     const Outcome general = DecodeAll(text, false, cuts, o);
     const Outcome fast = DecodeAll(text, true, cuts, o);
     ASSERT_EQ(fast.Text(), general.Text()) << testing::PrintToString(text);
+    const SetLinesMap set_lines = LearnSetLines(text);
+    ASSERT_EQ(DecodeAll(text, true, cuts, o, {}, &set_lines).Text(), general.Text())
+        << testing::PrintToString(text);
   }
 }
 
@@ -1367,9 +1552,17 @@ TEST_F(CaptureTest, FastAndGeneralPathsAgreeOnEverySession) {
       cuts.push_back(at);  // lz4-sized reads
     }
     EXPECT_EQ(DecodeAll(text_, true, cuts, o).Text(), general.Text()) << dir;
+    // With each chart's SET lines offered, as ndrelay's receiver offers them.
+    const SetLinesMap set_lines = LearnSetLines(text_);
+    uint64_t runs = 0;
+    const Outcome with_lines = DecodeAll(text_, true, {}, o, {}, &set_lines, &runs);
+    EXPECT_EQ(with_lines.Text(), general.Text()) << dir;
+    EXPECT_EQ(with_lines.fast_lines, fast.fast_lines) << dir;
+    EXPECT_EQ(DecodeAll(text_, true, cuts, o, {}, &set_lines).Text(), general.Text()) << dir;
     if (dir == "uncompressed") {
       // SET, BEGIN and END are 33716 of its 37235 lines.
       EXPECT_GT(fast.fast_lines, 33000u);
+      EXPECT_GT(runs, 5000u);  // about one per BEGIN (5728)
     }
   }
 }
@@ -1387,8 +1580,13 @@ TEST_F(CaptureTest, EverySplitPointOfRealDataLines) {
   const Outcome ref = DecodeAll(part, false);
   ASSERT_GT(ref.log.size(), 50u);
   ASSERT_GT(DecodeAll(part, true).fast_lines, 50u);
+  const SetLinesMap set_lines = LearnSetLines(part);
+  uint64_t runs = 0;
+  ASSERT_EQ(DecodeAll(part, true, {}, {}, {}, &set_lines, &runs).Text(), ref.Text());
+  ASSERT_GT(runs, 10u);
   for (size_t k = 0; k <= part.size(); ++k) {
     ASSERT_EQ(DecodeAll(part, true, {k}).Text(), ref.Text()) << "split at " << k;
+    ASSERT_EQ(DecodeAll(part, true, {k}, {}, {}, &set_lines).Text(), ref.Text()) << "at " << k;
   }
 }
 

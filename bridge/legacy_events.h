@@ -13,6 +13,8 @@
 #include <span>
 #include <string_view>
 
+#include "bridge/set_lines.h"
+
 namespace ndrelay::bridge {
 
 // A handler's answer.
@@ -250,6 +252,16 @@ struct SetEvent {
   CollectedValue value;
 };
 
+// Consecutive SET lines that matched the chart's SetLines (LegacyEvents::ChartSetLines()), in
+// stream order: dimensions first .. first + count - 1 were set to values[0 .. count - 1], each
+// exactly what OnSet() would have received as a kInt value.
+struct SetRunEvent {
+  const SetLines* lines = nullptr;
+  size_t first = 0;
+  const int64_t* values = nullptr;
+  size_t count = 0;
+};
+
 // END [<tv_sec> <tv_usec> [<pending>]] (the arguments are NEW plugins.d only).
 struct EndEvent {
   bool has_time = false;
@@ -401,6 +413,32 @@ class LegacyEvents {
   virtual Verdict OnBegin(const BeginEvent& e) = 0;
   virtual Verdict OnSet(const SetEvent& e) = 0;
   virtual Verdict OnEnd(const EndEvent& e) = 0;
+  // Asked right after OnBegin() returned kOk: the SET lines of the chart BEGIN opened, or nullptr
+  // (the default) to receive every SET through OnSet(). The decoder then hands lines that match
+  // it to OnSetRun(); it drops the pointer at the first line of the stream that is not a SET, so
+  // the object must stay unchanged only while the handlers called are OnSet() and OnSetRun().
+  virtual const SetLines* ChartSetLines() { return nullptr; }
+  // Consecutive SET lines that matched ChartSetLines(), in one call; the same as one OnSet() for
+  // each of them, in order (which is what this default does). The decoder calls it before any
+  // other handler. The verdict is the run's: kFatal closes the stream at the run's last line,
+  // kSkip counts one skipped line.
+  virtual Verdict OnSetRun(const SetRunEvent& e) {
+    Verdict verdict = Verdict::kOk;
+    for (size_t i = 0; i < e.count; ++i) {
+      SetEvent set;
+      set.id = e.lines->id(e.first + i);
+      set.value.kind = CollectedValue::Kind::kInt;
+      set.value.i = e.values[i];
+      const Verdict v = OnSet(set);
+      if (v == Verdict::kFatal) {
+        return v;
+      }
+      if (v == Verdict::kSkip) {
+        verdict = v;
+      }
+    }
+    return verdict;
+  }
   virtual Verdict OnBegin2(const Begin2Event& e) = 0;
   virtual Verdict OnSet2(const Set2Event& e) = 0;
   virtual Verdict OnEnd2() = 0;

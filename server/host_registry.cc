@@ -41,9 +41,8 @@ int64_t Chart::last_time_s() const {
 
 void Chart::AddId() {
   const Dimension& dim = dims.back();
-  ids.append(dim.id);
-  id_ends.push_back(static_cast<uint32_t>(ids.size()));
-  if (id_ends.size() > kLinearDimensionIds) {
+  set_lines.Add(dim.id);
+  if (set_lines.size() > kLinearDimensionIds) {
     if (dim_index.empty()) {
       for (const Dimension& d : dims) {
         dim_index.emplace(d.id, d.index);
@@ -59,15 +58,7 @@ int64_t Chart::IndexOfId(std::string_view id) const {
     auto it = dim_index.find(id);
     return it == dim_index.end() ? -1 : static_cast<int64_t>(it->second);
   }
-  size_t begin = 0;
-  for (size_t i = 0; i < id_ends.size(); ++i) {
-    const size_t end = id_ends[i];
-    if (end - begin == id.size() && std::string_view(ids.data() + begin, end - begin) == id) {
-      return static_cast<int64_t>(i);
-    }
-    begin = end;
-  }
-  return -1;
+  return set_lines.IndexOf(id);
 }
 
 Dimension* Chart::FindDimensionSlow(std::string_view id) {

@@ -86,10 +86,10 @@ struct Chart {
   bool compacted = true;                  // false while dimensions are being added
   std::unique_ptr<db::ChartStore> store;  // nullptr if the engine could not create it
   std::optional<db::ChartStoreSink> sink;
-  // Every dimension id, concatenated in index order (dim i is [id_ends[i-1], id_ends[i])): the
-  // per-SET check reads this small contiguous block instead of a Dimension per line.
-  std::string ids;
-  std::vector<uint32_t> id_ends;
+  // Every dimension id, in index order, as the SET line that carries its value starts: offered
+  // to the decoder at BEGIN (bridge::SetLines), and the small contiguous block the per-SET id
+  // check reads instead of a Dimension per line.
+  bridge::SetLines set_lines;
   std::optional<db::ChartCollector> collector;
   // The store's next_row_hint() after this chart's last round, kept here (in the lines the
   // prefetch pipeline loads) so the pipeline need not read the store object to find it. Only ever
@@ -130,16 +130,16 @@ struct Chart {
 
   int64_t first_time_s() const;
   int64_t last_time_s() const;
-  // Appends the id of the newest dimension, dims.back() (its index must be id_ends.size()).
+  // Appends the id of the newest dimension, dims.back() (its index must be set_lines.size()).
   void AddId();
   // The index of the dimension with this id, or -1 (no SET cursor involved).
   int64_t IndexOfId(std::string_view id) const;
   // The index of dimension `id`, or -1. SET lines name dimensions in definition order: the
   // expected one is checked inline before any hashing.
   int64_t FindDimensionIndex(std::string_view id) {
-    if (set_cursor < id_ends.size()) {
-      const size_t begin = set_cursor == 0 ? 0 : id_ends[set_cursor - 1];
-      if (id_ends[set_cursor] - begin == id.size() && SameBytes(ids.data() + begin, id)) {
+    if (set_cursor < set_lines.size()) {
+      const std::string_view expected = set_lines.id(set_cursor);
+      if (expected.size() == id.size() && SameBytes(expected.data(), id)) {
         return static_cast<int64_t>(set_cursor++);
       }
     }
@@ -165,11 +165,11 @@ struct Chart {
   // What a round reads and writes beyond the object: the id block, the collector's per-dimension
   // state, the store's bookkeeping and its next ring row.
   void PrefetchRoundState() const {
-    for (size_t i = 0; i < ids.size(); i += 64) {
-      __builtin_prefetch(ids.data() + i, 0, 3);
+    for (size_t i = 0; i < set_lines.ids_bytes(); i += 64) {
+      __builtin_prefetch(set_lines.ids_data() + i, 0, 3);
     }
-    const char* ends = reinterpret_cast<const char*>(id_ends.data());
-    for (size_t i = 0; i < id_ends.size() * sizeof(uint32_t); i += 64) {
+    const char* ends = static_cast<const char*>(set_lines.ends_data());
+    for (size_t i = 0; i < set_lines.ends_bytes(); i += 64) {
       __builtin_prefetch(ends + i, 0, 3);
     }
     if (collector.has_value()) {

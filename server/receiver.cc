@@ -422,6 +422,22 @@ class ReceiverSession : public bridge::LegacyEvents,
     values_++;
     return bridge::Verdict::kOk;
   }
+  // The chart BEGIN made current offers its SET lines: the decoder hands the values of lines
+  // that match them to OnSetRun(). (Its dimensions are all defined: Compact() ran at BEGIN.)
+  const bridge::SetLines* ChartSetLines() override {
+    return chart_ != nullptr ? &chart_->set_lines : nullptr;
+  }
+  // SET lines that matched chart_->set_lines: dimensions e.first.. of chart_, all defined (the
+  // lines are the chart's own), all integers.
+  bridge::Verdict OnSetRun(const bridge::SetRunEvent& e) override {
+    if (chart_ == nullptr || e.lines != &chart_->set_lines) {
+      return bridge::LegacyEvents::OnSetRun(e);  // (never: the decoder drops them at BEGIN)
+    }
+    chart_->collector->SetRun(e.first, e.values, e.count);
+    chart_->set_cursor = e.first + e.count;
+    values_ += e.count;
+    return bridge::Verdict::kOk;
+  }
   bridge::Verdict OnEnd(const bridge::EndEvent&) override {
     if (chart_ == nullptr) {
       return Fatal("END without BEGIN");
@@ -613,8 +629,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     }
     c->compacted = true;
     c->collector->ShrinkToFit();
-    c->ids.shrink_to_fit();
-    c->id_ends.shrink_to_fit();
+    c->set_lines.ShrinkToFit();
     c->dim_slots.shrink_to_fit();
     c->dim_index.rehash(0);
   }

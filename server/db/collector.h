@@ -274,15 +274,19 @@ class ChartCollector {
     if (dim >= dims_.size()) {
       return false;
     }
-    Dim& d = dims_[dim];
-    d.collected = collected;
-    d.updated = true;
-    Count(d);
-    // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
-    const uint64_t magnitude =
-        collected >= 0 ? static_cast<uint64_t>(collected) : 0 - static_cast<uint64_t>(collected);
-    d.wide |=
-        magnitude > std::numeric_limits<uint32_t>::max() && static_cast<int64_t>(magnitude) > 0;
+    SetState(dims_[dim], collected);
+    return true;
+  }
+  // Set() for dimensions first .. first + count - 1, in order; false (nothing changes) if they are
+  // not all known.
+  bool SetRun(size_t first, const int64_t* collected, size_t count) {
+    if (first > dims_.size() || count > dims_.size() - first) {
+      return false;
+    }
+    Dim* d = dims_.data() + first;
+    for (size_t i = 0; i < count; ++i) {
+      SetState(d[i], collected[i]);
+    }
     return true;
   }
   // END. Emits the round's grid points (one per dimension per grid point) to sink.
@@ -360,6 +364,16 @@ class ChartCollector {
     if (d.collections != UINT32_MAX) {
       ++d.collections;
     }
+  }
+  static void SetState(Dim& d, int64_t collected) {
+    d.collected = collected;
+    d.updated = true;
+    Count(d);
+    // |INT64_MIN| does not exist; like the C code in practice, it stays negative and is ignored.
+    const uint64_t magnitude =
+        collected >= 0 ? static_cast<uint64_t>(collected) : 0 - static_cast<uint64_t>(collected);
+    d.wide |=
+        magnitude > std::numeric_limits<uint32_t>::max() && static_cast<int64_t>(magnitude) > 0;
   }
 
   void SetUpdateEvery(int update_every_s, PointSink& sink);

@@ -10,7 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "bridge/caps.h"
 #include "bridge/legacy_decoder.h"
@@ -22,10 +25,48 @@ using ndrelay::bridge::LegacyDecoder;
 using ndrelay::bridge::LegacyDecoderOptions;
 
 // Also exercises every view it is given, so a dangling view shows up under ASan.
+// Offers each chart the SET lines learnt from its earlier rounds (as ndrelay's receiver offers
+// its charts' dimensions), so that the decoder's run path sees fuzzed lines too.
 class TouchingEvents : public ndrelay::bridge::NullLegacyEvents {
  public:
-  ndrelay::bridge::Verdict OnSet(const ndrelay::bridge::SetEvent& e) override {
+  TouchingEvents() { charts_.reserve(kMaxCharts); }  // (offered pointers stay valid)
+  ndrelay::bridge::Verdict OnBegin(const ndrelay::bridge::BeginEvent& e) override {
+    chart_ = nullptr;
+    for (auto& [id, lines] : charts_) {
+      if (id == e.id) {
+        chart_ = &lines;
+      }
+    }
+    if (chart_ == nullptr && charts_.size() < kMaxCharts) {
+      chart_ = &charts_.emplace_back(std::string(e.id), ndrelay::bridge::SetLines()).second;
+    }
+    learnt_.clear();
     return Touch(e.id);
+  }
+  const ndrelay::bridge::SetLines* ChartSetLines() override { return chart_; }
+  ndrelay::bridge::Verdict OnSet(const ndrelay::bridge::SetEvent& e) override {
+    if (learnt_.size() < kMaxDims) {
+      learnt_.emplace_back(e.id);
+    }
+    return Touch(e.id);
+  }
+  ndrelay::bridge::Verdict OnSetRun(const ndrelay::bridge::SetRunEvent& e) override {
+    for (size_t i = 0; i < e.count; ++i) {
+      sum += static_cast<unsigned>(e.values[i]);
+    }
+    return NullLegacyEvents::OnSetRun(e);  // (OnSet() for each: touches the ids)
+  }
+  // The lines seen in the round join the chart's SET lines once the decoder let go of them.
+  ndrelay::bridge::Verdict OnEnd(const ndrelay::bridge::EndEvent&) override {
+    if (chart_ != nullptr) {
+      for (const std::string& id : learnt_) {
+        if (chart_->IndexOf(id) < 0 && chart_->size() < kMaxDims) {
+          chart_->Add(id);
+        }
+      }
+    }
+    chart_ = nullptr;
+    return ndrelay::bridge::Verdict::kOk;
   }
   ndrelay::bridge::Verdict OnSet2(const ndrelay::bridge::Set2Event& e) override {
     return Touch(e.id);
@@ -55,6 +96,12 @@ class TouchingEvents : public ndrelay::bridge::NullLegacyEvents {
   unsigned sum = 0;
 
  private:
+  static constexpr size_t kMaxCharts = 16;
+  static constexpr size_t kMaxDims = 128;
+  std::vector<std::pair<std::string, ndrelay::bridge::SetLines>> charts_;
+  ndrelay::bridge::SetLines* chart_ = nullptr;
+  std::vector<std::string> learnt_;
+
   ndrelay::bridge::Verdict Touch(std::string_view v) {
     for (char c : v) {
       sum += static_cast<unsigned char>(c);
