@@ -297,9 +297,7 @@ void RamChart::StoreRow(int64_t time_s, const double* values, const PointFlags* 
     }
     Advance(t, /*keep_row_t=*/true);
   }
-  for (size_t i = 0; i < n; ++i) {
-    row[i] = PackStorageNumber(values[i], flags[i]);
-  }
+  PackStorageRow(values, flags, row, n);
   cursor_slot_ = slot;
   cursor_offset_ = offset;
   cursor_row_ = row;

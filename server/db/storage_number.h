@@ -27,7 +27,9 @@
 // Rounding is lrint (round half to even), as Netdata builds it (STORAGE_WITH_MATH).
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
@@ -130,6 +132,65 @@ inline StorageNumber PackStorageNumber(double value, PointFlags flags) {
   // n <= 0xFFFFFF here, so the rounded mantissa stays within its 24 bits.
   r += static_cast<StorageNumber>(internal_storage_number::RoundHalfEven(n));
   return r;
+}
+
+// PackStorageNumber() for values[0, n) with their flags into out[0, n), bit for bit. Inline: the
+// ram engine packs one row per chart round. On x86-64 two values are packed at a time (SSE2,
+// which every x86-64 CPU has): the scale-up products are computed for both lanes in the same
+// order as the scalar code computes them, so every rounding step is the same; a pair holding
+// anything else (a flag, NaN or infinity, a magnitude above the mantissa's, which needs the
+// divisions) is packed by PackStorageNumber().
+inline void PackStorageRow(const double* values, const PointFlags* flags, StorageNumber* out,
+                           size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__) && defined(__x86_64__)
+  const __m128d abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7FFFFFFFFFFFFFFF));
+  const __m128d max = _mm_set1_pd(kStorageNumberMantissaMaxValue);
+  const __m128d limit = _mm_set1_pd(kStorageNumberScaleUpLimit);
+  const __m128d ten = _mm_set1_pd(10);
+  const __m128d smallest_normal = _mm_set1_pd(std::numeric_limits<double>::min());
+  const __m128i not_anomalous = _mm_set1_epi64x(kStorageNumberNotAnomalous);
+  for (; i + 2 <= n; i += 2) {
+    const __m128d v = _mm_loadu_pd(values + i);
+    const __m128d a = _mm_and_pd(v, abs_mask);
+    if ((flags[i] | flags[i + 1]) != 0 || _mm_movemask_pd(_mm_cmple_pd(a, max)) != 3) {
+      out[i] = PackStorageNumber(values[i], flags[i]);  // (NaN compares false: here too)
+      out[i + 1] = PackStorageNumber(values[i + 1], flags[i + 1]);
+      continue;
+    }
+    // Zero and subnormals: the "not anomalous" bit alone (set below, for every lane).
+    const __m128i zero = _mm_castpd_si128(_mm_cmplt_pd(a, smallest_normal));
+    // m = how many of n, n*10, ..., n*10^6 are below the limit; then n*10^m, as products taken
+    // one after the other (see PackStorageNumber()). The products only grow, so the largest one
+    // taken is the last: max() selects it.
+    __m128d scaled = a;
+    __m128d picked = a;
+    __m128i m = _mm_setzero_si128();
+    for (int k = 1; k <= kStorageNumberMaxExponent; ++k) {
+      const __m128d below = _mm_cmplt_pd(scaled, limit);
+      scaled = _mm_mul_pd(scaled, ten);
+      picked = _mm_max_pd(picked, _mm_and_pd(below, scaled));
+      m = _mm_sub_epi64(m, _mm_castpd_si128(below));
+    }
+    const __m128d over = _mm_cmpgt_pd(picked, max);
+    if (_mm_movemask_pd(over) != 0) [[unlikely]] {
+      picked = _mm_or_pd(_mm_and_pd(over, _mm_div_pd(picked, ten)), _mm_andnot_pd(over, picked));
+      m = _mm_add_epi64(m, _mm_castpd_si128(over));
+    }
+    // Round half to even (the default rounding mode) into 32 bits: n <= 0xFFFFFF here.
+    const __m128i mantissa = _mm_unpacklo_epi32(_mm_cvtpd_epi32(picked), _mm_setzero_si128());
+    const __m128i sign = _mm_slli_epi64(_mm_srli_epi64(_mm_castpd_si128(v), 63), 31);
+    __m128i r = _mm_or_si128(_mm_or_si128(mantissa, sign),
+                             _mm_slli_epi64(m, kStorageNumberExponentShift));
+    r = _mm_or_si128(_mm_andnot_si128(zero, r), not_anomalous);
+    // The low 32 bits of both 64-bit lanes, next to each other.
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i),
+                     _mm_shuffle_epi32(r, _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+#endif
+  for (; i < n; ++i) {
+    out[i] = PackStorageNumber(values[i], flags[i]);
+  }
 }
 
 // Decodes; the empty slot gives NaN.

@@ -1,5 +1,6 @@
 #include "server/db/storage_number.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -219,6 +220,77 @@ TEST(StorageNumberTest, EqualsNetdatasLoopsEverywhere) {
     }
   }
   EXPECT_EQ(mismatches, 0u) << "of " << values.size();
+}
+
+// The row pack (two values at a time on x86-64) equals the point pack for every value, flag and
+// row length, whatever shares a pair with it.
+TEST(StorageNumberTest, RowPackEqualsThePointPack) {
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                std::numeric_limits<double>::denorm_min(),
+                                -std::numeric_limits<double>::min() / 2,
+                                std::numeric_limits<double>::min(),
+                                std::numeric_limits<double>::quiet_NaN(),
+                                kInf,
+                                -kInf,
+                                kStorageNumberMantissaMaxValue,
+                                std::nextafter(kStorageNumberMantissaMaxValue, kInf),
+                                -kStorageNumberMantissaMaxValue,
+                                kStorageNumberScaleUpLimit,
+                                std::nextafter(kStorageNumberScaleUpLimit, 0.0),
+                                1677721.5,
+                                167772.15,
+                                1e-8,
+                                0.5e-7,
+                                1e300,
+                                -1e21};
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-12, 12);
+  std::uniform_real_distribution<double> unit(1, 10);
+  for (int i = 0; i < 1000000; ++i) {
+    const double v = unit(rng) * std::pow(10.0, std::floor(exponent(rng)));
+    values.push_back((i & 1) != 0 ? -v : v);
+    values.push_back(std::round(v));
+  }
+  for (double edge : {kStorageNumberScaleUpLimit, kStorageNumberMantissaMaxValue, 1677721.5}) {
+    for (int e = -9; e <= 0; ++e) {
+      double v = edge * std::pow(10.0, e);
+      for (int k = 0; k < 8; ++k) {
+        values.push_back(v);
+        v = std::nextafter(v, kInf);
+      }
+    }
+  }
+  const PointFlags flag_choices[] = {kPointNone, kPointNone, kPointNone, kPointReset, kPointEmpty};
+  std::vector<PointFlags> flags(values.size());
+  for (PointFlags& f : flags) {
+    f = flag_choices[rng() % 5];
+  }
+  size_t mismatches = 0;
+  std::vector<StorageNumber> row(16);
+  for (size_t at = 0; at < values.size();) {
+    const size_t n = std::min<size_t>(1 + rng() % 9, values.size() - at);
+    PackStorageRow(values.data() + at, flags.data() + at, row.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      const StorageNumber want = PackStorageNumber(values[at + i], flags[at + i]);
+      if (row[i] != want && ++mismatches <= 10) {
+        ADD_FAILURE() << "value " << values[at + i] << " flags " << int{flags[at + i]}
+                      << ": got 0x" << std::hex << row[i] << ", want 0x" << want;
+      }
+    }
+    at += n;
+  }
+  EXPECT_EQ(mismatches, 0u) << "of " << values.size();
+  // Without flags, so that every pair of plain values takes the two-at-a-time path.
+  std::fill(flags.begin(), flags.end(), kPointNone);
+  std::vector<StorageNumber> all(values.size());
+  PackStorageRow(values.data(), flags.data(), all.data(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (all[i] != PackStorageNumber(values[i], kPointNone) && ++mismatches <= 10) {
+      ADD_FAILURE() << "value " << values[i];
+    }
+  }
+  EXPECT_EQ(mismatches, 0u);
 }
 
 }  // namespace
