@@ -180,8 +180,8 @@ inline void PackStorageRow(const double* values, const PointFlags* flags, Storag
     // Round half to even (the default rounding mode) into 32 bits: n <= 0xFFFFFF here.
     const __m128i mantissa = _mm_unpacklo_epi32(_mm_cvtpd_epi32(picked), _mm_setzero_si128());
     const __m128i sign = _mm_slli_epi64(_mm_srli_epi64(_mm_castpd_si128(v), 63), 31);
-    __m128i r = _mm_or_si128(_mm_or_si128(mantissa, sign),
-                             _mm_slli_epi64(m, kStorageNumberExponentShift));
+    __m128i r =
+        _mm_or_si128(_mm_or_si128(mantissa, sign), _mm_slli_epi64(m, kStorageNumberExponentShift));
     r = _mm_or_si128(_mm_andnot_si128(zero, r), not_anomalous);
     // The low 32 bits of both 64-bit lanes, next to each other.
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i),

@@ -274,8 +274,8 @@ TEST(StorageNumberTest, RowPackEqualsThePointPack) {
     for (size_t i = 0; i < n; ++i) {
       const StorageNumber want = PackStorageNumber(values[at + i], flags[at + i]);
       if (row[i] != want && ++mismatches <= 10) {
-        ADD_FAILURE() << "value " << values[at + i] << " flags " << int{flags[at + i]}
-                      << ": got 0x" << std::hex << row[i] << ", want 0x" << want;
+        ADD_FAILURE() << "value " << values[at + i] << " flags " << int{flags[at + i]} << ": got 0x"
+                      << std::hex << row[i] << ", want 0x" << want;
       }
     }
     at += n;
