@@ -66,7 +66,7 @@ Dimension* Chart::FindDimensionSlow(std::string_view id) {
   if (index < 0) {
     return nullptr;
   }
-  set_cursor = static_cast<size_t>(index) + 1;
+  set_cursor = static_cast<uint32_t>(index) + 1;
   return &dims[static_cast<size_t>(index)];
 }
 

@@ -66,6 +66,47 @@ struct Dimension {
   const std::string& display_name() const { return name.empty() ? id : name; }
 };
 
+// A chart's dimensions at stable addresses (dim_index and dim_slots point into them): one heap
+// object each. (A std::deque, which this replaced, takes 576 bytes for a chart of a few
+// dimensions; a relay keeps thousands of charts.)
+class DimensionList {
+ public:
+  template <typename T, typename Base>
+  class Iterator {
+   public:
+    explicit Iterator(Base it) : it_(it) {}
+    T& operator*() const { return **it_; }
+    T* operator->() const { return it_->get(); }
+    Iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator==(const Iterator& o) const { return it_ == o.it_; }
+    bool operator!=(const Iterator& o) const { return it_ != o.it_; }
+
+   private:
+    Base it_;
+  };
+  using Items = std::vector<std::unique_ptr<Dimension>>;
+  using iterator = Iterator<Dimension, Items::iterator>;
+  using const_iterator = Iterator<const Dimension, Items::const_iterator>;
+
+  Dimension& emplace_back() { return *items_.emplace_back(std::make_unique<Dimension>()); }
+  Dimension& operator[](size_t i) { return *items_[i]; }
+  const Dimension& operator[](size_t i) const { return *items_[i]; }
+  Dimension& back() { return *items_.back(); }
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  void shrink_to_fit() { items_.shrink_to_fit(); }
+  iterator begin() { return iterator(items_.begin()); }
+  iterator end() { return iterator(items_.end()); }
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+
+ private:
+  Items items_;
+};
+
 // Parent-side replication state of one chart (spec §10.6).
 enum class ReplicationState : uint8_t {
   kIdle,        // connected, no CHART_DEFINITION_END yet
@@ -82,7 +123,7 @@ struct Chart {
   // The chart whose BEGIN followed this one's last time: children send their charts in the same
   // order every round, so the receiver checks it before hashing the next BEGIN's id.
   Chart* next_hint = nullptr;
-  size_t set_cursor = 0;                  // the dimension the next SET most likely names
+  uint32_t set_cursor = 0;                // the dimension the next SET most likely names
   bool compacted = true;                  // false while dimensions are being added
   std::unique_ptr<db::ChartStore> store;  // nullptr if the engine could not create it
   std::optional<db::ChartStoreSink> sink;
@@ -107,20 +148,20 @@ struct Chart {
   std::string module;
   int64_t priority = 1000;
   int update_every = 1;
-  uint8_t options = 0;  // bridge::kChart*
+  uint8_t options = 0;                                     // bridge::kChart*
+  ReplicationState replication = ReplicationState::kIdle;  // (parent side, with repl_* below)
   std::vector<std::pair<std::string, std::string>> labels;
   std::vector<std::pair<std::string, std::string>> pending_labels;  // CLABEL until COMMIT
   std::vector<std::pair<std::string, double>> variables;
-  std::deque<Dimension> dims;  // stable addresses: dim_index and dim_slots point into it
+  DimensionList dims;
   // id -> index, only for charts of more than kLinearDimensionIds dimensions (smaller ones scan
   // `ids`, which saves a hash table per chart; most charts have a handful of dimensions). Keys
-  // are views of Dimension::id (stable in the deque).
+  // are views of Dimension::id (each Dimension is an object of its own: the views stay valid).
   absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, StringViewEq> dim_index;
   static constexpr size_t kLinearDimensionIds = 16;
   std::vector<Dimension*> dim_slots;  // SLOT:<n> → dimension (NEW children)
 
   // Replication (parent side).
-  ReplicationState replication = ReplicationState::kIdle;
   int64_t repl_after = 0;  // last request sent
   int64_t repl_before = 0;
   int64_t child_first = 0;  // from CHART_DEFINITION_END / REND

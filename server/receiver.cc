@@ -434,7 +434,7 @@ class ReceiverSession : public bridge::LegacyEvents,
       return bridge::LegacyEvents::OnSetRun(e);  // (never: the decoder drops them at BEGIN)
     }
     chart_->collector->SetRun(e.first, e.values, e.count);
-    chart_->set_cursor = e.first + e.count;
+    chart_->set_cursor = static_cast<uint32_t>(e.first + e.count);
     values_ += e.count;
     return bridge::Verdict::kOk;
   }
@@ -630,6 +630,7 @@ class ReceiverSession : public bridge::LegacyEvents,
     c->compacted = true;
     c->collector->ShrinkToFit();
     c->set_lines.ShrinkToFit();
+    c->dims.shrink_to_fit();
     c->dim_slots.shrink_to_fit();
     c->dim_index.rehash(0);
   }
