@@ -433,7 +433,9 @@ class ReceiverSession : public bridge::LegacyEvents,
     if (chart_ == nullptr || e.lines != &chart_->set_lines) {
       return bridge::LegacyEvents::OnSetRun(e);  // (never: the decoder drops them at BEGIN)
     }
-    chart_->collector->SetRun(e.first, e.values, e.count);
+    if (!chart_->collector->SetRun(e.first, e.values, e.count)) {
+      return Fatal("SET for a dimension that was not defined");
+    }
     chart_->set_cursor = static_cast<uint32_t>(e.first + e.count);
     values_ += e.count;
     return bridge::Verdict::kOk;
