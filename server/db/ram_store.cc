@@ -219,7 +219,8 @@ void RamChart::Store(size_t dim, int64_t time_s, double value, PointFlags flags)
     ++dropped_;
     return;
   }
-  const int64_t t = time_s - time_s % update_every_s_;
+  // (update_every 1, the usual, without a 64-bit division per point)
+  const int64_t t = update_every_s_ == 1 ? time_s : time_s - time_s % update_every_s_;
   if (t <= LastOf(c)) {
     ++dropped_;
     return;
