@@ -415,8 +415,9 @@ class LegacyEvents {
   virtual Verdict OnEnd(const EndEvent& e) = 0;
   // Asked right after OnBegin() returned kOk: the SET lines of the chart BEGIN opened, or nullptr
   // (the default) to receive every SET through OnSet(). The decoder then hands lines that match
-  // it to OnSetRun(); it drops the pointer at the first command that is not a SET, so the
-  // object must stay unchanged only while the handlers called are OnSet() and OnSetRun().
+  // it to OnSetRun(). It keeps the pointer (across Feed() calls) until the next command that is
+  // not a SET, reading the object afresh for every line: until then the object must stay alive
+  // and its dimensions keep their ids (dimensions appended meanwhile are fine).
   virtual const SetLines* ChartSetLines() { return nullptr; }
   // Consecutive SET lines that matched ChartSetLines(), in one call; the same as one OnSet() for
   // each of them, in order (which is what this default does). The decoder calls it before any

@@ -116,7 +116,7 @@ enum class ReplicationState : uint8_t {
 std::string_view ReplicationStateName(ReplicationState s);
 
 // Hot fields first: what a v1 collection (BEGIN, SETs, END) reads is in the first few cache lines
-// of the object (plus the collector's per-dimension array, `ids` and the store's row); the
+// of the object (plus the collector's per-dimension array, `set_lines` and the store's row); the
 // collector is inline for the same reason.
 struct Chart {
   std::string id;
@@ -155,8 +155,8 @@ struct Chart {
   std::vector<std::pair<std::string, double>> variables;
   DimensionList dims;
   // id -> index, only for charts of more than kLinearDimensionIds dimensions (smaller ones scan
-  // `ids`, which saves a hash table per chart; most charts have a handful of dimensions). Keys
-  // are views of Dimension::id (each Dimension is an object of its own: the views stay valid).
+  // `set_lines`, which saves a hash table per chart; most charts have a handful of dimensions).
+  // Keys are views of Dimension::id (each Dimension is an object of its own: the views stay valid).
   absl::flat_hash_map<std::string_view, uint32_t, StringViewHash, StringViewEq> dim_index;
   static constexpr size_t kLinearDimensionIds = 16;
   std::vector<Dimension*> dim_slots;  // SLOT:<n> → dimension (NEW children)
