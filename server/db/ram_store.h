@@ -17,7 +17,7 @@
 //   * the ring is a sequence of equal blocks of about kRamBlockTargetBytes (whole rows each),
 //     taken from the engine's RowBlockPool when a row in them is first written and zeroed then
 //     (an untaken block reads back as gaps). So memory follows the data written, and the blocks
-//     that charts advancing together take are neighbours on a few huge pages (see
+//     that charts advancing together take are neighbours in a few pages (see
 //     row_block_pool.h for why that matters);
 //   * the layout is fixed at the first store (so a chart's initial DIMENSIONs are in before its
 //     width is fixed) with exactly one column per dimension; a dimension added later widens it

@@ -13,7 +13,8 @@ RowBlockPool::~RowBlockPool() {
 }
 
 bool RowBlockPool::NewChunk() {
-  // Twice the size, then trimmed to one aligned chunk: a huge page needs a 2 MiB-aligned range.
+  // Twice the size, then trimmed to one aligned chunk (2 MiB-aligned, as it was for huge pages:
+  // the blocks of one chunk then share as few page-table pages as possible).
   const size_t span = 2 * kChunkBytes;
   void* p = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
@@ -29,9 +30,9 @@ bool RowBlockPool::NewChunk() {
     munmap(reinterpret_cast<void*>(aligned + kChunkBytes), end - (aligned + kChunkBytes));
   }
   void* chunk = reinterpret_cast<void*>(aligned);
-#ifdef MADV_HUGEPAGE
-  // Advice only: without it (or without THP) the chunk is simply backed by small pages.
-  madvise(chunk, kChunkBytes, MADV_HUGEPAGE);
+#ifdef MADV_NOHUGEPAGE
+  // Small pages, also where transparent huge pages are "always" (see the header). Advice only.
+  madvise(chunk, kChunkBytes, MADV_NOHUGEPAGE);
 #endif
   chunks_.push_back(chunk);
   cursor_ = static_cast<char*>(chunk);

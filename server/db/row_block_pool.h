@@ -1,20 +1,25 @@
 #pragma once
 
 // Memory for the ram engine's ring blocks (server/db/ram_store.h), carved in allocation order out
-// of 2 MiB chunks that the kernel is asked to back with transparent huge pages.
+// of 2 MiB chunks backed by small pages.
 //
 // Why: every round of a chart writes one ring row, and a parent holds thousands of charts. With
-// one separately allocated ring per chart, the rows written in a round lie on as many 4 KiB pages
-// as there are charts, more than the TLB holds, so nearly every row write waited for a page walk
-// (a 1 GiB huge-page arena measured +35% samples per CPU-second on 20,000 metrics). Blocks come
-// from here in time order instead: charts that advance together take their next blocks together,
-// so the rows of one round share a few huge pages, and memory still becomes resident only as
-// blocks are taken (at most one partly used chunk ahead).
+// one separately allocated ring per chart, the rows written in a round lie on as many pages as
+// there are charts, scattered, so nearly every row write waited for a page walk. Blocks come from
+// here in time order instead: charts that advance together take their next blocks together, so
+// the rows of one round are neighbours, and memory becomes resident only as blocks are taken.
+//
+// Small pages, not transparent huge pages (which the chunks were advised for until 2026-11-28):
+// on the VMs measured, the first touch of a fresh huge page cost ~4.5 ms (0.46 GB/s, against
+// 2.4 GB/s for 4 KiB pages), the first seconds of a parent taking 5,000 charts spent 13 % more CPU
+// with them (12 s of 20 x 250 x 4 at 1x: 40-52 ms against 39-47 ms, 5 interleaved rounds), and a
+// whole chunk became resident at once (1.1 MiB more RSS there); the steady state was the same
+// (interleaved, 3 rounds each: 94-103 against 94-102 ns per sample at x10, 78-98 against 76-85 at
+// 1x). The chunks are advised MADV_NOHUGEPAGE, so hosts with THP "always" behave the same.
 //
 // Freed blocks are kept per size and reused; chunks go back to the system only when the pool is
 // destroyed (a ring never shrinks while its chart lives). The ram engines share one pool per
-// process (Shared()), so there is at most one partly used 2 MiB chunk in all. Without huge pages
-// (THP off, or fragmented memory) the kernel backs chunks with small pages: everything still works.
+// process (Shared()), so there is at most one partly used 2 MiB chunk in all.
 //
 // Thread-safe: one mutex, taken once per block (a block holds many rows, so once per dozens of
 // rounds of a chart).
@@ -29,8 +34,8 @@ namespace ndrelay::db {
 
 class RowBlockPool {
  public:
-  static constexpr size_t kChunkBytes = size_t{2} << 20;  // one x86-64 huge page
-  static constexpr size_t kAlignBytes = 64;               // blocks start on a cache line
+  static constexpr size_t kChunkBytes = size_t{2} << 20;
+  static constexpr size_t kAlignBytes = 64;  // blocks start on a cache line
 
   RowBlockPool() = default;
   RowBlockPool(const RowBlockPool&) = delete;

@@ -1,8 +1,12 @@
 #include "server/db/row_block_pool.h"
 
+#include <cinttypes>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -30,7 +34,7 @@ TEST(RowBlockPoolTest, BlocksAreAlignedDisjointAndInAllocationOrder) {
   EXPECT_EQ(pool.bytes_mapped(), RowBlockPool::kChunkBytes);  // 100 * 4 KiB fit one chunk
 }
 
-TEST(RowBlockPoolTest, ChunksAreHugePageAlignedAndGrowOnDemand) {
+TEST(RowBlockPoolTest, ChunksAreAlignedAndGrowOnDemand) {
   RowBlockPool pool;
   std::set<uintptr_t> chunks;
   for (int i = 0; i < 600; ++i) {  // 600 * 4 KiB = 2.3 chunks
@@ -40,6 +44,34 @@ TEST(RowBlockPoolTest, ChunksAreHugePageAlignedAndGrowOnDemand) {
   }
   EXPECT_EQ(chunks.size(), 2u);
   EXPECT_EQ(pool.bytes_mapped(), 2 * RowBlockPool::kChunkBytes);
+}
+
+// The chunks are advised against transparent huge pages (row_block_pool.h): the kernel shows the
+// advice as "nh" in the mapping's VmFlags.
+TEST(RowBlockPoolTest, ChunksAreAdvisedSmallPages) {
+  RowBlockPool pool;
+  const uintptr_t block = reinterpret_cast<uintptr_t>(pool.Allocate(4096));
+  ASSERT_NE(block, 0u);
+  std::ifstream smaps("/proc/self/smaps");
+  if (!smaps) {
+    GTEST_SKIP() << "no /proc/self/smaps";
+  }
+  std::string line;
+  bool in_mapping = false;
+  bool found = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &begin, &end) == 2 &&
+        line.find(':') > line.find(' ')) {
+      in_mapping = block >= begin && block < end;
+      continue;
+    }
+    if (in_mapping && line.starts_with("VmFlags:")) {
+      found = true;
+      EXPECT_NE((line + " ").find(" nh "), std::string::npos) << line;
+    }
+  }
+  EXPECT_TRUE(found) << "no mapping holds the block";
 }
 
 TEST(RowBlockPoolTest, FreedBlocksAreReusedBySize) {
