@@ -182,6 +182,19 @@ StorageNumber PackWithLoops(double value) {
   return r;
 }
 
+// n random values of 1..10 times 10^e (e a whole number in [min_exp, max_exp)), alternately
+// negated, each followed by itself rounded to an integer.
+void AppendRandomMagnitudes(std::mt19937_64* rng, int n, double min_exp, double max_exp,
+                            std::vector<double>* values) {
+  std::uniform_real_distribution<double> exponent(min_exp, max_exp);
+  std::uniform_real_distribution<double> unit(1, 10);
+  for (int i = 0; i < n; ++i) {
+    const double v = unit(*rng) * std::pow(10.0, std::floor(exponent(*rng)));
+    values->push_back((i & 1) != 0 ? -v : v);
+    values->push_back(std::round(v));
+  }
+}
+
 TEST(StorageNumberTest, EqualsNetdatasLoopsEverywhere) {
   std::vector<double> values;
   // Around every threshold the loops compare against, scaled by each power of ten they can
@@ -204,13 +217,7 @@ TEST(StorageNumberTest, EqualsNetdatasLoopsEverywhere) {
     values.push_back(static_cast<double>(v));
   }
   std::mt19937_64 rng(42);
-  std::uniform_real_distribution<double> exponent(-12, 20);
-  std::uniform_real_distribution<double> unit(1, 10);
-  for (int i = 0; i < 2000000; ++i) {
-    const double v = unit(rng) * std::pow(10.0, std::floor(exponent(rng)));
-    values.push_back((i & 1) != 0 ? -v : v);
-    values.push_back(std::round(v));
-  }
+  AppendRandomMagnitudes(&rng, 2000000, -12, 20, &values);
   size_t mismatches = 0;
   for (double v : values) {
     const StorageNumber want = PackWithLoops(v);
@@ -245,13 +252,7 @@ TEST(StorageNumberTest, RowPackEqualsThePointPack) {
                                 1e300,
                                 -1e21};
   std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> exponent(-12, 12);
-  std::uniform_real_distribution<double> unit(1, 10);
-  for (int i = 0; i < 1000000; ++i) {
-    const double v = unit(rng) * std::pow(10.0, std::floor(exponent(rng)));
-    values.push_back((i & 1) != 0 ? -v : v);
-    values.push_back(std::round(v));
-  }
+  AppendRandomMagnitudes(&rng, 1000000, -12, 12, &values);
   for (double edge : {kStorageNumberScaleUpLimit, kStorageNumberMantissaMaxValue, 1677721.5}) {
     for (int e = -9; e <= 0; ++e) {
       double v = edge * std::pow(10.0, e);
