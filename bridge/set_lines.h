@@ -58,6 +58,13 @@ class SetLines {
     const size_t begin = Begin(i);
     return std::string_view(ids_.data() + begin, End(i) - begin);
   }
+  // Whether dimension i's id is `id` (the receiver's check of the expected dimension of a SET
+  // that did not match whole). Inline: once per such line.
+  bool IdIs(size_t i, std::string_view id) const {
+    const size_t begin = Begin(i);
+    const size_t n = End(i) - begin;
+    return n == id.size() && (n == 0 || SameBytes(ids_.data() + begin, id.data(), n));
+  }
   // The index of the dimension with this id (the first if two share it), or -1.
   int64_t IndexOf(std::string_view id) const;
   // Whether a line can match dimension i's prefix (its id is one the fast path takes).

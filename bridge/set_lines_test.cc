@@ -37,6 +37,12 @@ TEST(SetLinesTest, IdsPrefixesAndLookup) {
   EXPECT_EQ(lines.IndexOf("a\"b"), 2);
   EXPECT_EQ(lines.IndexOf(""), 3);
   EXPECT_EQ(lines.IndexOf("use"), -1);
+  EXPECT_TRUE(lines.IdIs(0, "user"));
+  EXPECT_FALSE(lines.IdIs(0, "usex"));
+  EXPECT_FALSE(lines.IdIs(0, "use"));
+  EXPECT_TRUE(lines.IdIs(3, ""));
+  EXPECT_FALSE(lines.IdIs(3, "u"));
+  EXPECT_TRUE(lines.IdIs(2, "a\"b"));
   lines.ShrinkToFit();
   EXPECT_EQ(lines.id(4), "user");
   EXPECT_EQ(lines.ids_bytes(), 4u + 6u + 3u + 0u + 4u);
@@ -65,6 +71,12 @@ TEST(SetLinesTest, MatchesExactlyTheBytesOfThePrefix) {
       std::string bad = w;
       bad[at] ^= 0x20;
       EXPECT_EQ(lines.MatchPrefix(i, bad.data()), nullptr) << i << " " << at;
+    }
+    EXPECT_TRUE(lines.IdIs(i, ids[i])) << i;
+    for (size_t at = 0; at < ids[i].size(); ++at) {
+      std::string other = ids[i];
+      other[at] ^= 0x20;
+      EXPECT_FALSE(lines.IdIs(i, other)) << i << " " << at;
     }
     // Another dimension's prefix never matches (different lengths, or bytes).
     if (i > 0) {

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -29,29 +28,6 @@ struct StringViewEq {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const { return a == b; }
 };
-// a == b for b.size() bytes at a; ids are short, so two overlapping 4- or 8-byte compares cover
-// most without a call to memcmp.
-inline bool SameBytes(const char* a, std::string_view b) {
-  const size_t n = b.size();
-  if (n >= 8 && n <= 16) {
-    uint64_t x0, y0, x1, y1;
-    std::memcpy(&x0, a, 8);
-    std::memcpy(&y0, b.data(), 8);
-    std::memcpy(&x1, a + n - 8, 8);
-    std::memcpy(&y1, b.data() + n - 8, 8);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
-  if (n >= 4 && n < 8) {
-    uint32_t x0, y0, x1, y1;
-    std::memcpy(&x0, a, 4);
-    std::memcpy(&y0, b.data(), 4);
-    std::memcpy(&x1, a + n - 4, 4);
-    std::memcpy(&y1, b.data() + n - 4, 4);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
-  return std::memcmp(a, b.data(), n) == 0;
-}
-
 template <typename V>
 using StringMap = absl::flat_hash_map<std::string, V, StringViewHash, StringViewEq>;
 
@@ -178,11 +154,8 @@ struct Chart {
   // The index of dimension `id`, or -1. SET lines name dimensions in definition order: the
   // expected one is checked inline before any hashing.
   int64_t FindDimensionIndex(std::string_view id) {
-    if (set_cursor < set_lines.size()) {
-      const std::string_view expected = set_lines.id(set_cursor);
-      if (expected.size() == id.size() && SameBytes(expected.data(), id)) {
-        return static_cast<int64_t>(set_cursor++);
-      }
+    if (set_cursor < set_lines.size() && set_lines.IdIs(set_cursor, id)) {
+      return static_cast<int64_t>(set_cursor++);
     }
     Dimension* d = FindDimensionSlow(id);
     return d == nullptr ? -1 : static_cast<int64_t>(d->index);
