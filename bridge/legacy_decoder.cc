@@ -203,9 +203,8 @@ bool ParseSet2Value(std::string_view word, Set2Event* e) {
 // line limits never apply to them.
 
 constexpr size_t kFastMaxIdBytes = 95;  // up to six 16-byte scans (real chart ids reach 59)
-// Words of a fast SET2 line: the keyword, the id and three more; the same for BEGIN2.
-constexpr size_t kSet2Words = 5;
-constexpr size_t kBegin2Words = 5;
+// Words of a fast SET2 or BEGIN2 line: the keyword, the id and three more.
+constexpr size_t kV2Words = 5;
 
 // How far from a line start the fast path may read: "BEGIN " and the quote; the id scan; " = "
 // (SET; an 8-byte load that ends before the digit window does) after the closing quote; a sign;
@@ -387,6 +386,28 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* FastSlotWord(const char* line, c
   *slot = ParseUint64(std::string_view(p + n, static_cast<size_t>(end - p) - n), &v) ? v : 0;
   *took = true;
   return end + 1;
+}
+
+// The rest of a fast v2 line after its keyword (keyword_bytes bytes, with the space):
+// [SLOT:<w> ]<q><id><q> <w1> <w2> <w3>\n, read as the tokenizer and TakeSlot() read it. Sets
+// *words to the line's word count (kV2Words, one more with a slot word). Returns the '\n', or
+// nullptr for a shape the fast path leaves to the tokenizer: more words than max_words, other
+// separators or quotes, or, with slots negotiated, a quoted id "SLOT:..." without a slot word
+// (the tokenizer takes that as the slot).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const char* FastV2Words(const char* line, size_t keyword_bytes,
+                                                            bool slots, size_t max_words,
+                                                            Slot* slot, std::string_view* id,
+                                                            size_t* words, std::string_view* w1,
+                                                            std::string_view* w2,
+                                                            std::string_view* w3) {
+  bool took_slot;
+  const char* p = FastSlotWord(line, line + keyword_bytes, slots, slot, &took_slot);
+  *words = kV2Words + (took_slot ? 1 : 0);
+  if (p == nullptr || max_words < *words || (p = ParseQuotedId(p, id)) == nullptr || *p != ' ' ||
+      (!took_slot && slots && id->starts_with(kSlotPrefix))) {
+    return nullptr;
+  }
+  return ThreeWords(p + 1, line + kFastWindowBytes, w1, w2, w3);
 }
 
 // "<int>\n" at p: sets *value and returns the '\n'; nullptr for another shape. `auto_base`: a
@@ -611,14 +632,12 @@ bool LegacyDecoder::DrainFast() {
       // DoBegin2() reads it (the numbers by the same ParseInt64: hex, base64 or decimal). Other
       // shapes, and numbers that do not parse (errors), take the general path.
       Begin2Event e;
-      bool took_slot;
+      size_t words;
       std::string_view w1, w2, w3;
-      const char* p = FastSlotWord(line, line + 7, slots_, &e.slot, &took_slot);
-      const size_t words = kBegin2Words + (took_slot ? 1 : 0);
-      if (p == nullptr || max_words_ < words || (p = ParseQuotedId(p, &e.id)) == nullptr ||
-          *p != ' ' || (!took_slot && slots_ && e.id.starts_with(kSlotPrefix)) ||
-          (p = ThreeWords(p + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr ||
-          w3.empty() || !ParseInt64(w1, &e.update_every) || !ParseInt64(w2, &e.end_time_s)) {
+      const char* const p =
+          FastV2Words(line, 7, slots_, max_words_, &e.slot, &e.id, &words, &w1, &w2, &w3);
+      if (p == nullptr || w3.empty() || !ParseInt64(w1, &e.update_every) ||
+          !ParseInt64(w2, &e.end_time_s)) {
         break;
       }
       if (w3[0] == '#') {
@@ -639,15 +658,11 @@ bool LegacyDecoder::DrainFast() {
       // extra words, a value that does not parse and a line without a chart in scope take the
       // general path (which reports the errors).
       Set2Event e;
-      bool took_slot;
+      size_t words;
       std::string_view w1, w2, w3;
-      const char* after_id = FastSlotWord(line, line + 5, slots_, &e.slot, &took_slot);
-      const size_t words = kSet2Words + (took_slot ? 1 : 0);
       const char* newline;
-      if (!chart_in_scope_ || after_id == nullptr || max_words_ < words ||
-          (after_id = ParseQuotedId(after_id, &e.id)) == nullptr || *after_id != ' ' ||
-          (!took_slot && slots_ && e.id.starts_with(kSlotPrefix)) ||
-          (newline = ThreeWords(after_id + 1, line + kFastWindowBytes, &w1, &w2, &w3)) == nullptr) {
+      if (!chart_in_scope_ || (newline = FastV2Words(line, 5, slots_, max_words_, &e.slot, &e.id,
+                                                     &words, &w1, &w2, &w3)) == nullptr) {
         break;
       }
       if (!ParseCollectedWord(w1, &e.collected) || !ParseSet2Value(w2, &e)) {
