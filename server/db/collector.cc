@@ -137,7 +137,8 @@ int64_t NetdataDbEntries(StorageMode mode, int64_t history_entries) {
 // ---- ChartCollector: definition ----------------------------------------------------------------
 
 ChartCollector::ChartCollector(const ChartConfig& config)
-    : update_every_s_(ClampUpdateEvery(config.update_every_s)),
+    : one_pass_rounds_(config.one_pass_rounds),
+      update_every_s_(ClampUpdateEvery(config.update_every_s)),
       store_first_(config.store_first),
       mode_(config.mode),
       entries_(NetdataDbEntries(config.mode, config.history_entries)) {}
@@ -323,7 +324,8 @@ void ChartCollector::End(int64_t now_us, PointSink& sink) {
   ++counter_done_;
 
   // The usual round: exactly one grid point. g-j in one pass over the dimensions.
-  if (next_store_us <= now_collect_us && now_collect_us - next_store_us < ue_us) {
+  if (one_pass_rounds_ && next_store_us <= now_collect_us &&
+      now_collect_us - next_store_us < ue_us) {
     EndOnePoint(last_stored_us, next_store_us, last_collect_us, now_collect_us, store_this_entry,
                 first_entry, sink);
     return;
@@ -493,6 +495,45 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ChartCollector::Decide(Dim& d, double v
   }
 }
 
+// EndOnePoint's h-j for one dimension of a steady round (see there): a dimension collected this
+// round, incremental without a wrap or absolute, gets its value in *value and its state moved on
+// exactly as the general body would; false (nothing changed) for any other dimension.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ChartCollector::SteadyPoint(Dim& d, const GridStep& g,
+                                                                     int64_t iterations,
+                                                                     uint64_t collected_us,
+                                                                     double* value) {
+  if (!d.updated || d.collections <= 1) {
+    return false;
+  }
+  double calculated;
+  if (d.algorithm == Algorithm::kIncremental &&
+      static_cast<uint64_t>(d.last_collected) <= static_cast<uint64_t>(d.collected)) {
+    calculated =
+        Scale(static_cast<double>(WrapSub(d.collected, d.last_collected)), d.multiplier, d.divisor);
+    double v = calculated * g.step_us / g.span_us;
+    calculated -= v;
+    v += d.last_calculated;
+    if (g.ue_s != 1) {
+      v /= g.ue_s;
+    }
+    *value = v;
+  } else if (d.algorithm == Algorithm::kAbsolute) {
+    calculated = Scale(static_cast<double>(d.collected), d.multiplier, d.divisor);
+    *value = iterations == 1
+                 ? calculated
+                 : (calculated - d.last_calculated) * g.step_us / g.span_us + d.last_calculated;
+  } else {
+    return false;
+  }
+  d.last_stored = *value;
+  d.last_collected = d.collected;
+  d.last_calculated = calculated;
+  d.last_collected_us = collected_us;
+  d.collected = 0;
+  d.updated = false;
+  return true;
+}
+
 void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us,
                                  uint64_t last_collect_us, uint64_t now_collect_us,
                                  bool store_this_entry, bool first_entry, PointSink& sink) {
@@ -525,9 +566,19 @@ void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us
       MakeGridStep(last_stored_us, next_store_us, last_collect_us, now_collect_us);
   const bool keep_values = store_this_entry && iterations < kGapWhenLostIterationsAbove;
   const uint64_t collected_us = static_cast<uint64_t>(last_collected_us_);
+  // The steady round (a value stored, no row totals, a full first step, not a first entry):
+  // the decisions that hold for the whole round are taken once, so that a dimension collected
+  // this round, incremental without a wrap or absolute, takes a straight path with the same
+  // arithmetic in the same order as h-j below. Any other dimension takes the general body.
+  const bool steady =
+      store_this_entry && keep_values && !first_entry && !has_row_algorithms_ && !step.short_step;
 
   for (size_t i = 0; i < n; ++i) {
     Dim& d = dims_[i];
+    if (steady && SteadyPoint(d, step, iterations, collected_us, &values[i])) {
+      flags[i] = kPointNone;
+      continue;
+    }
     double calculated = CalculateOne(d, total, last_total, &reset_seen);  // h
     const double value = GridValue(d, &calculated, step, iterations);     // i
     Decide(d, value, store_this_entry, keep_values, kPointNone, &values[i], &flags[i]);

@@ -165,6 +165,9 @@ struct ChartConfig {
   bool store_first = false;  // CHART option "store_first"
   StorageMode mode = StorageMode::kRam;
   int64_t history_entries = 3600;  // the host's "history" (ram mode)
+  // The usual round with exactly one grid point in one pass (EndOnePoint). false: every END
+  // takes the general g-h, i, j steps, for tests that compare the two.
+  bool one_pass_rounds = true;
 };
 
 // Netdata's db size of a chart (st->entries) for the reset checks of R3: ram: history rounded up
@@ -405,6 +408,9 @@ class ChartCollector {
   // The store decision: the value or a gap into *out_value/*out_flags, and last_stored.
   static void Decide(Dim& d, double value, bool store_this_entry, bool keep, PointFlags flag,
                      double* out_value, PointFlags* out_flags);
+  // EndOnePoint()'s straight path for one dimension of a steady round.
+  static bool SteadyPoint(Dim& d, const GridStep& g, int64_t iterations, uint64_t collected_us,
+                          double* value);
   // R3 g-j in one pass when the round has exactly one grid point (next_store_us <=
   // now_collect_us < next_store_us + update_every): the same results as Calculate(),
   // Interpolate() and step j.
@@ -419,6 +425,7 @@ class ChartCollector {
   std::vector<Dim> dims_;
   std::vector<DimensionDefinition> defs_;  // normalised, parallel to dims_
   bool has_row_algorithms_ = false;        // a percentage-of-*-row dimension exists
+  bool one_pass_rounds_;
   int update_every_s_;
   bool store_first_;
   StorageMode mode_;

@@ -3,12 +3,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -759,6 +761,130 @@ TEST(CollectorTest, ReplicationStateContinuesLikeAnUninterruptedRun) {
     ASSERT_EQ(pa.flags, pb.flags);
     ASSERT_EQ(pa.value, pb.value) << "dim " << pa.dim << " at " << pa.time_s;
   }
+}
+
+// The one-pass round (EndOnePoint, with its straight path for steady dimensions) against the
+// general g-h, i, j steps that every END takes with one_pass_rounds off: the same points bit for
+// bit, and the same state after, over random charts (every algorithm, multipliers and divisors,
+// reset detection on and off, update_every 1, 2 and 5, store_first) and rounds (counter steps,
+// 32-bit wraps, resets, 64-bit counters, negative absolute values, dimensions left out of a
+// round, collections on time, on the grid, jittered, late, early and with BEGIN 0).
+TEST(CollectorTest, OnePassRoundsEqualTheGeneralPath) {
+  std::mt19937_64 rng(20261128);
+  auto below = [&rng](uint64_t n) { return rng() % n; };
+  constexpr Algorithm kSteady[] = {Algorithm::kAbsolute, Algorithm::kIncremental};
+  constexpr Algorithm kRow[] = {Algorithm::kPercentageOfAbsoluteRow,
+                                Algorithm::kPercentageOfIncrementalRow};
+  constexpr std::pair<int64_t, int64_t> kScales[] = {{1, 1},  {1, 1},    {1, 1},   {100, 3},
+                                                     {-1, 1}, {8, 1024}, {1, 1000}};
+  constexpr int kUpdateEvery[] = {1, 1, 1, 2, 5};
+  constexpr uint64_t k32 = uint64_t{1} << 32;
+  size_t points = 0;
+  for (int chart = 0; chart < 300; ++chart) {
+    ChartConfig one_pass = Config(kUpdateEvery[below(5)], StorageMode::kRam, below(4) == 0);
+    ChartConfig general = one_pass;
+    general.one_pass_rounds = false;
+    ChartCollector a(one_pass);
+    ChartCollector b(general);
+    const size_t n = 1 + below(8);
+    const bool with_rows = below(6) == 0;
+    // Always on time: with store_first every collection is then exactly on the grid (Netdata's
+    // one-more-iteration quirk, which interpolates absolute values too).
+    const bool on_time = below(3) == 0;
+    std::vector<int64_t> counter(n);
+    std::vector<bool> wraps32(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Algorithm algorithm = with_rows && below(2) == 0 ? kRow[below(2)] : kSteady[below(2)];
+      const auto [mul, div] = kScales[below(7)];
+      const DimensionDefinition def = Def(algorithm, mul, div, below(4) != 0);
+      ASSERT_TRUE(a.AddDimension(def).ok());
+      ASSERT_TRUE(b.AddDimension(def).ok());
+      wraps32[i] = below(3) == 0;
+      counter[i] = static_cast<int64_t>(wraps32[i]      ? k32 - 1 - below(5000)
+                                        : below(5) == 0 ? (int64_t{1} << 40) + below(1000)
+                                                        : below(100000));
+    }
+    RecordingSink sink_a;
+    RecordingSink sink_b;
+    const int64_t ue_us = static_cast<int64_t>(a.update_every_s()) * kUs;
+    int64_t now =
+        kT0 * kUs + (on_time ? 0 : static_cast<int64_t>(below(static_cast<uint64_t>(ue_us))));
+    for (int round = 0; round < 80; ++round) {
+      uint64_t usec = static_cast<uint64_t>(ue_us);
+      int64_t advance = ue_us;
+      switch (on_time ? 12 : below(12)) {
+        case 0:  // jitter
+          usec += below(kUs / 3);
+          advance = static_cast<int64_t>(usec);
+          break;
+        case 1:
+          usec -= below(kUs / 3);
+          advance = static_cast<int64_t>(usec);
+          break;
+        case 2:  // late: several grid points in one round
+          usec *= 2 + below(3);
+          advance = static_cast<int64_t>(usec);
+          break;
+        case 3:  // BEGIN 0: the parent's clock
+          usec = 0;
+          break;
+        default:
+          break;
+      }
+      now += advance;
+      if (round > 0) {
+        a.Begin(usec, now);
+        b.Begin(usec, now);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (below(16) == 0) {
+          continue;  // not collected this round
+        }
+        switch (below(40)) {
+          case 0:  // a reset
+            counter[i] = static_cast<int64_t>(below(100));
+            break;
+          case 1:  // a negative (absolute) value
+            counter[i] = -static_cast<int64_t>(below(100000));
+            break;
+          default:
+            counter[i] += static_cast<int64_t>(below(3) == 0 ? 0 : below(10000));
+            if (wraps32[i]) {
+              counter[i] = static_cast<int64_t>(static_cast<uint64_t>(counter[i]) % k32);
+            }
+            break;
+        }
+        ASSERT_TRUE(a.Set(i, counter[i]));
+        ASSERT_TRUE(b.Set(i, counter[i]));
+      }
+      a.End(now, sink_a);
+      b.End(now, sink_b);
+    }
+    ASSERT_EQ(sink_a.points.size(), sink_b.points.size()) << "chart " << chart;
+    for (size_t p = 0; p < sink_a.points.size(); ++p) {
+      const RecordingSink::Point& pa = sink_a.points[p];
+      const RecordingSink::Point& pb = sink_b.points[p];
+      uint64_t bits_a;
+      uint64_t bits_b;
+      std::memcpy(&bits_a, &pa.value, sizeof bits_a);
+      std::memcpy(&bits_b, &pb.value, sizeof bits_b);
+      ASSERT_TRUE(pa.dim == pb.dim && pa.time_s == pb.time_s && pa.flags == pb.flags &&
+                  (bits_a == bits_b || (std::isnan(pa.value) && std::isnan(pb.value))))
+          << "chart " << chart << " point " << p << ": dim " << pa.dim << "/" << pb.dim << " at "
+          << pa.time_s << "/" << pb.time_s << ": " << pa.value << "/" << pb.value << " flags "
+          << int{pa.flags} << "/" << int{pb.flags};
+    }
+    points += sink_a.points.size();
+    for (size_t i = 0; i < n; ++i) {
+      const DimensionState sa = a.dimension_state(i);
+      const DimensionState sb = b.dimension_state(i);
+      EXPECT_EQ(sa.last_collected_us, sb.last_collected_us);
+      EXPECT_EQ(sa.last_collected_value, sb.last_collected_value);
+      EXPECT_EQ(std::memcmp(&sa.last_calculated_value, &sb.last_calculated_value, 8), 0);
+    }
+    EXPECT_EQ(a.chart_state().last_updated_us, b.chart_state().last_updated_us);
+  }
+  EXPECT_GT(points, 300u * 60u);
 }
 
 // ---- v2 ----------------------------------------------------------------------------------------
