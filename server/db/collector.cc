@@ -497,7 +497,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ChartCollector::Decide(Dim& d, double v
 
 // EndOnePoint's h-j for one dimension of a steady round (see there): a dimension collected this
 // round, incremental without a wrap or absolute, gets its value in *value and its state moved on
-// exactly as the general body would; false (nothing changed) for any other dimension.
+// as the general body moves it, through the same CalculateOne() and GridValue() (inlined, with
+// the branches these checks decide folded away); false (nothing changed) for any other dimension.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ChartCollector::SteadyPoint(Dim& d, const GridStep& g,
                                                                      int64_t iterations,
                                                                      uint64_t collected_us,
@@ -505,29 +506,17 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ChartCollector::SteadyPoint(Dim& d, con
   if (!d.updated || d.collections <= 1) {
     return false;
   }
-  double calculated;
-  if (d.algorithm == Algorithm::kIncremental &&
-      static_cast<uint64_t>(d.last_collected) <= static_cast<uint64_t>(d.collected)) {
-    calculated =
-        Scale(static_cast<double>(WrapSub(d.collected, d.last_collected)), d.multiplier, d.divisor);
-    double v = calculated * g.step_us / g.span_us;
-    calculated -= v;
-    v += d.last_calculated;
-    if (g.ue_s != 1) {
-      v /= g.ue_s;
-    }
-    *value = v;
-  } else if (d.algorithm == Algorithm::kAbsolute) {
-    calculated = Scale(static_cast<double>(d.collected), d.multiplier, d.divisor);
-    *value = iterations == 1
-                 ? calculated
-                 : (calculated - d.last_calculated) * g.step_us / g.span_us + d.last_calculated;
-  } else {
+  const bool incremental = d.algorithm == Algorithm::kIncremental;
+  if (incremental ? static_cast<uint64_t>(d.last_collected) > static_cast<uint64_t>(d.collected)
+                  : d.algorithm != Algorithm::kAbsolute) {
     return false;
   }
-  d.last_stored = *value;
-  d.last_collected = d.collected;
-  d.last_calculated = calculated;
+  bool no_reset = false;  // (neither algorithm reads the row totals or sees a reset here)
+  double calculated = CalculateOne(d, 0, 0, &no_reset);  // h
+  *value = GridValue(d, &calculated, g, iterations);     // i
+  d.last_stored = *value;                                // Decide(): stored
+  d.last_collected = d.collected;                        // j
+  d.last_calculated = incremental ? d.last_calculated + calculated : calculated;
   d.last_collected_us = collected_us;
   d.collected = 0;
   d.updated = false;

@@ -881,6 +881,8 @@ TEST(CollectorTest, OnePassRoundsEqualTheGeneralPath) {
       EXPECT_EQ(sa.last_collected_us, sb.last_collected_us);
       EXPECT_EQ(sa.last_collected_value, sb.last_collected_value);
       EXPECT_EQ(std::memcmp(&sa.last_calculated_value, &sb.last_calculated_value, 8), 0);
+      EXPECT_TRUE(std::memcmp(&sa.last_stored_value, &sb.last_stored_value, 8) == 0 ||
+                  (std::isnan(sa.last_stored_value) && std::isnan(sb.last_stored_value)));
     }
     EXPECT_EQ(a.chart_state().last_updated_us, b.chart_state().last_updated_us);
   }
