@@ -557,8 +557,9 @@ void ChartCollector::EndOnePoint(uint64_t last_stored_us, uint64_t next_store_us
   const uint64_t collected_us = static_cast<uint64_t>(last_collected_us_);
   // The steady round (a value stored, no row totals, a full first step, not a first entry):
   // the decisions that hold for the whole round are taken once, so that a dimension collected
-  // this round, incremental without a wrap or absolute, takes a straight path with the same
-  // arithmetic in the same order as h-j below. Any other dimension takes the general body.
+  // this round, incremental without a wrap or absolute, takes SteadyPoint(), the same helpers
+  // as h-j below without their per-dimension branches. Any other dimension takes the general
+  // body.
   const bool steady =
       store_this_entry && keep_values && !first_entry && !has_row_algorithms_ && !step.short_step;
 
